@@ -1,0 +1,231 @@
+package chain
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// Config holds what a BlockChain needs from the node.
+type Config struct {
+	// Params are the network's consensus parameters. Required.
+	Params *Params
+	// DataDir is the badger directory; it is created if missing. Required.
+	DataDir string
+	// Now is the local clock for the future-time rule; time.Now if nil.
+	// Tests inject their own.
+	Now func() time.Time
+	// SigCache remembers verified signatures so that a transaction checked
+	// by the mempool is not checked again when its block connects. Nil
+	// means a private cache of DefaultSigCacheSize entries.
+	SigCache *SigCache
+	// MaxOrphans bounds the orphan block pool; DefaultMaxOrphans if zero.
+	MaxOrphans int
+	// Logger receives the chain's log lines; slog.Default() if nil.
+	Logger *slog.Logger
+}
+
+// BlockChain validates blocks and keeps the best chain, its UTXO set and
+// indexes on badger. It is safe for concurrent access.
+type BlockChain struct {
+	params   *Params
+	db       *badger.DB
+	now      func() time.Time
+	sigCache *SigCache
+	log      *slog.Logger
+
+	// processLock serializes every change of chain state: ProcessBlock,
+	// InvalidateBlock, ReconsiderBlock. It guards orphans, nextSeq and
+	// touched, and
+	// is held while notifications are delivered, so subscribers see events
+	// in order.
+	processLock sync.Mutex
+	orphans     *orphanPool
+	nextSeq     uint64
+	touched     map[Hash]*Block // blocks read or written by the current call
+
+	// stateLock guards the in-memory view of the chain: index, mainChain
+	// (mainChain[h] is the main-chain node at height h, so the tip is the
+	// last one). Writers also hold processLock.
+	stateLock sync.RWMutex
+	index     map[Hash]*blockNode
+	mainChain []*blockNode
+
+	subsLock    sync.Mutex
+	subscribers []func(Notification)
+}
+
+// New opens (or creates) the chain in cfg.DataDir. An existing directory
+// resumes at its stored tip without replaying blocks; an empty one starts
+// with the genesis block.
+func New(cfg Config) (*BlockChain, error) {
+	if cfg.Params == nil || cfg.DataDir == "" {
+		return nil, errors.New("chain: Config needs Params and DataDir")
+	}
+	c := &BlockChain{
+		params:   cfg.Params,
+		now:      cfg.Now,
+		sigCache: cfg.SigCache,
+		log:      cfg.Logger,
+		orphans:  newOrphanPool(cfg.MaxOrphans),
+		index:    make(map[Hash]*blockNode),
+		touched:  make(map[Hash]*Block),
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	if c.sigCache == nil {
+		c.sigCache = NewSigCache(DefaultSigCacheSize)
+	}
+	if c.log == nil {
+		c.log = slog.Default()
+	}
+	c.log = c.log.With("sub", "chain")
+
+	opts := badger.DefaultOptions(cfg.DataDir).WithLogger(nil)
+	db, err := badger.Open(opts)
+	if err != nil {
+		return nil, fmt.Errorf("open chain database in %s: %w", cfg.DataDir, err)
+	}
+	c.db = db
+	if err := c.load(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	tip := c.tip()
+	c.log.Info("chain opened", "network", c.params.Name, "height", tip.height, "tip", tip.hash)
+	return c, nil
+}
+
+// Close flushes and closes the database. The BlockChain must not be used
+// afterwards.
+func (c *BlockChain) Close() error {
+	c.processLock.Lock()
+	defer c.processLock.Unlock()
+	return c.db.Close()
+}
+
+// Params returns the chain's network parameters.
+func (c *BlockChain) Params() *Params { return c.params }
+
+// load reads the block index and tip, or writes the genesis block into an
+// empty database.
+func (c *BlockChain) load() error {
+	var entries []indexEntry
+	var tipHash Hash
+	haveTip := false
+	err := c.db.View(func(txn *badger.Txn) error {
+		v, ok, err := getValue(txn, keyTip)
+		if err != nil || !ok {
+			return err
+		}
+		haveTip = true
+		copy(tipHash[:], v)
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{prefixIndex}, PrefetchValues: true, PrefetchSize: 256})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			var e indexEntry
+			err := it.Item().Value(func(v []byte) error {
+				var err error
+				e, err = decodeIndexEntry(v)
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			entries = append(entries, e)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("load block index: %w", err)
+	}
+	if !haveTip {
+		return c.initGenesis()
+	}
+
+	// Parents come before children once sorted by height.
+	slices.SortFunc(entries, func(a, b indexEntry) int { return int(a.height) - int(b.height) })
+	for i := range entries {
+		e := &entries[i]
+		var parent *blockNode
+		if e.height > 0 {
+			parent = c.index[e.header.Prev]
+			if parent == nil {
+				return AssertError(fmt.Sprintf("block index: parent of %v at height %d is missing", e.header.BlockHash(), e.height))
+			}
+		}
+		n := newBlockNode(&e.header, parent)
+		n.status, n.seq = e.status, e.seq
+		c.index[n.hash] = n
+		c.nextSeq = max(c.nextSeq, e.seq+1)
+	}
+	tip := c.index[tipHash]
+	if tip == nil {
+		return AssertError("block index: tip " + tipHash.String() + " is not in the index")
+	}
+	c.mainChain = make([]*blockNode, tip.height+1)
+	for n := tip; n != nil; n = n.parent {
+		c.mainChain[n.height] = n
+	}
+	if c.mainChain[0].hash != c.params.GenesisHash {
+		return fmt.Errorf("chain database in this directory belongs to another network (genesis %v, want %v)",
+			c.mainChain[0].hash, c.params.GenesisHash)
+	}
+	return nil
+}
+
+// initGenesis stores the genesis block as the tip of an empty database. Its
+// outputs are not added to the UTXO set.
+func (c *BlockChain) initGenesis() error {
+	g := c.params.GenesisBlock
+	n := newBlockNode(&g.Header, nil)
+	if n.hash != c.params.GenesisHash {
+		return AssertError(fmt.Sprintf("genesis block hashes to %v, params say %v", n.hash, c.params.GenesisHash))
+	}
+	n.status = statusDataStored | statusValid
+	n.seq = c.nextSeq
+	c.nextSeq++
+	err := c.db.Update(func(txn *badger.Txn) error {
+		if err := txn.Set(hashKey(prefixBlock, n.hash), g.Serialize()); err != nil {
+			return err
+		}
+		if err := writeIndexNode(txn, n); err != nil {
+			return err
+		}
+		if err := txn.Set(mainKey(0), n.hash[:]); err != nil {
+			return err
+		}
+		return txn.Set(keyTip, n.hash[:])
+	})
+	if err != nil {
+		return fmt.Errorf("write genesis block: %w", err)
+	}
+	c.index[n.hash] = n
+	c.mainChain = []*blockNode{n}
+	return nil
+}
+
+// tip returns the main chain's tip. Caller holds stateLock or processLock.
+func (c *BlockChain) tip() *blockNode { return c.mainChain[len(c.mainChain)-1] }
+
+// inMainChain reports whether n is on the main chain. Caller holds
+// stateLock or processLock.
+func (c *BlockChain) inMainChain(n *blockNode) bool {
+	return int(n.height) < len(c.mainChain) && c.mainChain[n.height] == n
+}
+
+// checkCtx returns ctx's error, if any, so long operations can stop early
+// between blocks.
+func checkCtx(ctx context.Context) error {
+	if ctx == nil {
+		return nil
+	}
+	return ctx.Err()
+}
