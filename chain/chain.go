@@ -98,6 +98,19 @@ func New(cfg Config) (*BlockChain, error) {
 		db.Close()
 		return nil, err
 	}
+	// A block stored but not yet connected when the node stopped (it is
+	// stored and connected in two transactions) is connected now.
+	if best := c.bestCandidate(); best != nil && best.betterThan(c.tip()) {
+		err := c.selectBestChain(context.Background(), best)
+		var re RuleError
+		if errors.As(err, &re) {
+			c.log.Warn("stored block refused on start-up", "err", err)
+		} else if err != nil {
+			db.Close()
+			return nil, err
+		}
+		clear(c.touched)
+	}
 	tip := c.tip()
 	c.log.Info("chain opened", "network", c.params.Name, "height", tip.height, "tip", tip.hash)
 	return c, nil

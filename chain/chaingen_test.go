@@ -3,6 +3,8 @@ package chain
 import (
 	"context"
 	"errors"
+	"io"
+	"log/slog"
 	"math/big"
 	"sync/atomic"
 	"testing"
@@ -102,7 +104,8 @@ func newHarnessWithParams(t testing.TB, p *Params) *harness {
 // open (re)opens the chain on the harness directory.
 func (g *harness) open() {
 	g.t.Helper()
-	c, err := New(Config{Params: g.params, DataDir: g.dir, Now: g.clock.Now})
+	c, err := New(Config{Params: g.params, DataDir: g.dir, Now: g.clock.Now,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		g.t.Fatalf("open chain: %v", err)
 	}

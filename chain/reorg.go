@@ -121,20 +121,36 @@ func (c *BlockChain) connectStored(n *blockNode, verifySigs bool) error {
 	return c.connectBlock(n, b, verifySigs)
 }
 
-// markInvalid marks n invalid and every stored descendant as having an
-// invalid ancestor, in one database transaction. Caller holds processLock.
+// markInvalid marks n invalid and every descendant as having an invalid
+// ancestor, in one database transaction. Caller holds processLock.
 func (c *BlockChain) markInvalid(n *blockNode) error {
-	c.stateLock.Lock()
-	defer c.stateLock.Unlock()
-	changed := map[*blockNode]blockStatus{n: n.status | statusInvalid}
+	changes := map[*blockNode]blockStatus{n: n.status | statusInvalid}
+	for _, d := range c.descendants(n) {
+		changes[d] = d.status | statusInvalidAncestor
+	}
+	return c.setStatus(changes)
+}
+
+// descendants returns every node in the index that descends from n. Caller
+// holds processLock.
+func (c *BlockChain) descendants(n *blockNode) []*blockNode {
+	c.stateLock.RLock()
+	defer c.stateLock.RUnlock()
+	var ds []*blockNode
 	for _, d := range c.index {
-		if d != n && d.height > n.height && d.ancestor(n.height) == n {
-			changed[d] = d.status | statusInvalidAncestor
+		if d.height > n.height && d.ancestor(n.height) == n {
+			ds = append(ds, d)
 		}
 	}
+	return ds
+}
+
+// setStatus writes new statuses for nodes in one database transaction and
+// then applies them in memory. Caller holds processLock.
+func (c *BlockChain) setStatus(changes map[*blockNode]blockStatus) error {
 	err := c.db.Update(func(txn *badger.Txn) error {
-		for d, status := range changed {
-			rec := *d
+		for n, status := range changes {
+			rec := *n
 			rec.status = status
 			if err := writeIndexNode(txn, &rec); err != nil {
 				return err
@@ -143,10 +159,12 @@ func (c *BlockChain) markInvalid(n *blockNode) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("mark block %v invalid: %w", n.hash, err)
+		return fmt.Errorf("update block status: %w", err)
 	}
-	for d, status := range changed {
-		d.status = status
+	c.stateLock.Lock()
+	defer c.stateLock.Unlock()
+	for n, status := range changes {
+		n.status = status
 	}
 	return nil
 }

@@ -1,0 +1,70 @@
+package chain
+
+import (
+	"context"
+	"fmt"
+)
+
+// InvalidateBlock treats the block with hash h as if it broke a rule: it and
+// its descendants are marked invalid, the main chain is rewound below it if
+// it is on it, and the best remaining valid chain becomes the main chain.
+// It is the operator's tool of Bitcoin Core's invalidateblock RPC.
+func (c *BlockChain) InvalidateBlock(ctx context.Context, h Hash) error {
+	c.processLock.Lock()
+	defer c.processLock.Unlock()
+	n, err := c.lookupNode(h)
+	if err != nil {
+		return err
+	}
+	if n.parent == nil {
+		return fmt.Errorf("the genesis block cannot be invalidated")
+	}
+	oldTip := c.tip()
+	defer c.notifyTipChange(oldTip)
+	for c.inMainChain(n) {
+		if err := c.disconnectBlock(c.tip()); err != nil {
+			return err
+		}
+	}
+	if err := c.markInvalid(n); err != nil {
+		return err
+	}
+	return c.selectBestChain(ctx, c.bestCandidate())
+}
+
+// ReconsiderBlock undoes InvalidateBlock (or a rule failure found at
+// connection): the invalid marks of the block, its ancestors and its
+// descendants are cleared and the best chain is selected again, validating
+// them afresh. A block that really breaks a rule is marked invalid again.
+func (c *BlockChain) ReconsiderBlock(ctx context.Context, h Hash) error {
+	c.processLock.Lock()
+	defer c.processLock.Unlock()
+	n, err := c.lookupNode(h)
+	if err != nil {
+		return err
+	}
+	oldTip := c.tip()
+	defer c.notifyTipChange(oldTip)
+	changes := make(map[*blockNode]blockStatus)
+	for it := n; it != nil; it = it.parent {
+		changes[it] = it.status &^ (statusInvalid | statusInvalidAncestor)
+	}
+	for _, d := range c.descendants(n) {
+		changes[d] = d.status &^ (statusInvalid | statusInvalidAncestor)
+	}
+	if err := c.setStatus(changes); err != nil {
+		return err
+	}
+	return c.selectBestChain(ctx, c.bestCandidate())
+}
+
+// lookupNode returns the index node of h.
+func (c *BlockChain) lookupNode(h Hash) (*blockNode, error) {
+	c.stateLock.RLock()
+	defer c.stateLock.RUnlock()
+	n := c.index[h]
+	if n == nil {
+		return nil, fmt.Errorf("block %v: %w", h, ErrNotFound)
+	}
+	return n, nil
+}
