@@ -56,25 +56,40 @@ func (c *BlockChain) connectBlock(n *blockNode, b *Block, verifySigs bool) error
 	view := &utxoView{txn: txn, entries: make(map[OutPoint]*viewEntry, 4*len(b.Txs))}
 
 	var spent []UtxoEntry
-	var jobs []sigJob
 	var fees uint64
+	var verifier *sigVerifier
+	if verifySigs && len(b.Txs) > 1 {
+		verifier = newSigVerifier(c.sigCache)
+	}
+	// finish stops the signature workers; the first error wins.
+	finish := func(err error) error {
+		if verifier == nil {
+			return err
+		}
+		verr := verifier.wait()
+		verifier = nil
+		if err != nil {
+			return err
+		}
+		return verr
+	}
 	offset := uint32(HeaderSize + VarIntSize(uint64(len(b.Txs))))
 	for i, tx := range b.Txs {
 		txid := tx.TxID()
 		size := uint32(tx.SerializeSize())
 		err := txn.Set(hashKey(prefixTxIndex, txid), encodeTxLocation(txLocation{block: n.hash, offset: offset, length: size}))
 		if err != nil {
-			return err
+			return finish(err)
 		}
 		offset += size
 		if i > 0 {
-			fee, err := c.spendInputs(view, n.height, tx, txid, &spent, &jobs, verifySigs)
+			fee, err := c.spendInputs(view, n.height, tx, txid, &spent, verifier)
 			if err != nil {
-				return err
+				return finish(err)
 			}
 			var carry uint64
 			if fees, carry = bits.Add64(fees, fee, 0); carry != 0 || fees > MaxMoney {
-				return ruleError(ErrBadTxOutValue, "block fees overflow")
+				return finish(ruleError(ErrBadTxOutValue, "block fees overflow"))
 			}
 		}
 		for idx, out := range tx.Outputs {
@@ -88,9 +103,9 @@ func (c *BlockChain) connectBlock(n *blockNode, b *Block, verifySigs bool) error
 		paid += out.Value // bounded by MaxMoney: checked by CheckTransactionSanity
 	}
 	if limit := c.params.CalcBlockSubsidy(n.height) + fees; paid > limit {
-		return ruleError(ErrBadCoinbaseValue, "coinbase pays %d, subsidy plus fees is %d", paid, limit)
+		return finish(ruleError(ErrBadCoinbaseValue, "coinbase pays %d, subsidy plus fees is %d", paid, limit))
 	}
-	if err := c.verifySignatures(jobs); err != nil {
+	if err := finish(nil); err != nil {
 		return err
 	}
 
@@ -133,9 +148,10 @@ func (c *BlockChain) connectBlock(n *blockNode, b *Block, verifySigs bool) error
 }
 
 // spendInputs spends tx's inputs in view, appending the spent entries to
-// spent and the signature checks to jobs, and returns the fee.
+// spent and handing the signature checks to verifier (none if nil), and
+// returns the fee.
 func (c *BlockChain) spendInputs(view *utxoView, height uint32, tx *Tx, txid Hash,
-	spent *[]UtxoEntry, jobs *[]sigJob, verifySigs bool) (uint64, error) {
+	spent *[]UtxoEntry, verifier *sigVerifier) (uint64, error) {
 	spentOuts := make([]TxOut, len(tx.Inputs))
 	var in uint64
 	for j, input := range tx.Inputs {
@@ -162,9 +178,9 @@ func (c *BlockChain) spendInputs(view *utxoView, height uint32, tx *Tx, txid Has
 	if out > in {
 		return 0, ruleError(ErrSpendTooHigh, "transaction %v spends %d but its inputs hold %d", txid, out, in)
 	}
-	if verifySigs {
+	if verifier != nil {
 		for j, input := range tx.Inputs {
-			*jobs = append(*jobs, sigJob{
+			verifier.add(sigJob{
 				sigHash: CalcSigHash(c.params.GenesisHash, txid, j, spentOuts),
 				pubKey:  spentOuts[j].PubKey,
 				sig:     input.Witness,

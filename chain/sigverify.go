@@ -100,39 +100,49 @@ func VerifySignature(sigHash Hash, pubKey [32]byte, sig []byte) bool {
 	return s.Verify(sigHash[:], pk)
 }
 
-// verifySignatures checks every job on all cores, skipping those in the
-// signature cache, and returns an ErrBadSignature RuleError for the first
-// failure found.
-func (c *BlockChain) verifySignatures(jobs []sigJob) error {
-	if len(jobs) == 0 {
-		return nil
+// sigVerifier checks a block's signatures on all cores while the block's
+// inputs are still being looked up, so that database work and curve
+// arithmetic overlap. Jobs are sent with add; wait returns the first
+// failure.
+type sigVerifier struct {
+	cache  *SigCache
+	jobs   chan sigJob
+	wg     sync.WaitGroup
+	failed atomic.Pointer[sigJob]
+}
+
+// newSigVerifier starts one worker per core.
+func newSigVerifier(cache *SigCache) *sigVerifier {
+	v := &sigVerifier{cache: cache, jobs: make(chan sigJob, 256)}
+	for range runtime.GOMAXPROCS(0) {
+		v.wg.Add(1)
+		go v.work()
 	}
-	workers := min(runtime.GOMAXPROCS(0), len(jobs))
-	var next atomic.Int64
-	var failed atomic.Pointer[sigJob]
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for failed.Load() == nil {
-				i := int(next.Add(1)) - 1
-				if i >= len(jobs) {
-					return
-				}
-				j := &jobs[i]
-				if c.sigCache.Contains(j.sigHash, j.pubKey, j.sig) {
-					continue
-				}
-				if !VerifySignature(j.sigHash, j.pubKey, j.sig) {
-					failed.CompareAndSwap(nil, j)
-					return
-				}
-			}
-		}()
+	return v
+}
+
+func (v *sigVerifier) work() {
+	defer v.wg.Done()
+	for j := range v.jobs {
+		if v.failed.Load() != nil || v.cache.Contains(j.sigHash, j.pubKey, j.sig) {
+			continue // after a failure, drain without working
+		}
+		if !VerifySignature(j.sigHash, j.pubKey, j.sig) {
+			v.failed.CompareAndSwap(nil, &j)
+		}
 	}
-	wg.Wait()
-	if j := failed.Load(); j != nil {
+}
+
+// add queues one signature check.
+func (v *sigVerifier) add(j sigJob) { v.jobs <- j }
+
+// wait ends the job queue, waits for the workers and returns an
+// ErrBadSignature RuleError for a signature that did not verify. It must be
+// called exactly once, also when the block failed for another reason.
+func (v *sigVerifier) wait() error {
+	close(v.jobs)
+	v.wg.Wait()
+	if j := v.failed.Load(); j != nil {
 		return ruleError(ErrBadSignature, "transaction %v input %d: signature does not verify", j.txid, j.input)
 	}
 	return nil

@@ -11,7 +11,7 @@ import (
 
 // matureHarness returns a harness whose chain has n blocks b1..bn, so that
 // the coinbases of the first n-10 are mature.
-func matureHarness(t *testing.T, n int) *harness {
+func matureHarness(t testing.TB, n int) *harness {
 	g := newHarness(t)
 	g.extend("b", n)
 	return g
