@@ -9,8 +9,8 @@ import "encoding/hex"
 const (
 	genesisTime = 1795564800
 
-	mainGenesisNonce = 0
-	mainGenesisHash  = "0000000000000000000000000000000000000000000000000000000000000000"
+	mainGenesisNonce = 3131871310
+	mainGenesisHash  = "000000003f567bd4fe6eee1603f7c221aa51a6c09d59f569b7509a0cbb8845a8"
 	testGenesisNonce = 11354
 	testGenesisHash  = "0000b4837c711c22425dd880433a6070086df2aa76b77f7b8c80ca7471c9bda9"
 	regGenesisNonce  = 0
