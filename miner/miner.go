@@ -1,0 +1,326 @@
+package miner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/flint-chain/flint/chain"
+	"github.com/flint-chain/flint/miner/kernel"
+)
+
+// Timing of the search loop.
+const (
+	// sliceTarget is how long a worker scans before it looks for a new
+	// tip or template, well inside the 50 ms the node allows for stopping.
+	sliceTarget = 10 * time.Millisecond
+	// refreshInterval is how often the template is rebuilt to update its
+	// time and pick up new mempool fees.
+	refreshInterval = 5 * time.Second
+)
+
+// Config is what a Miner needs from the node. Neighbours are function
+// fields, so the miner knows neither the chain's nor the mempool's types.
+type Config struct {
+	// Params are the network's parameters. Required.
+	Params *chain.Params
+	// BestState returns the chain's tip. Required.
+	BestState func() chain.BestState
+	// ProcessBlock submits a solved block through the same path as a block
+	// from the network. Required.
+	ProcessBlock func(context.Context, *chain.Block) (chain.ProcessResult, error)
+	// Txs selects the block's transactions; nil mines coinbase-only blocks.
+	Txs TxSource
+	// TxsUpdated returns a counter that changes whenever the transaction
+	// source has gained fees; the template is rebuilt when it moves. Nil
+	// means templates are rebuilt only on a new tip and every few seconds.
+	TxsUpdated func() uint64
+	// PayTo is the x-only key the coinbase pays.
+	PayTo [32]byte
+	// Threads is the number of workers; all cores if zero.
+	Threads int
+	// Kernel is the SHA-256d kernel; the fastest this CPU supports if nil.
+	Kernel kernel.Kernel
+	// Now is the clock; time.Now if nil.
+	Now func() time.Time
+	// Logger receives the miner's log lines; slog.Default() if nil.
+	Logger *slog.Logger
+}
+
+// Miner searches for blocks on all configured threads. It is safe for
+// concurrent access.
+type Miner struct {
+	cfg    Config
+	kernel kernel.Kernel
+	log    *slog.Logger
+
+	// tipGen counts tip changes; workers compare it between slices.
+	tipGen atomic.Uint64
+	// hashes counts hashes per worker since start.
+	hashes []atomic.Uint64
+	// nonceSpace is the number of nonces scanned per extra nonce: 2^32,
+	// smaller only in tests of the extra-nonce roll-over.
+	nonceSpace uint64
+
+	rateMu   sync.Mutex // guards rates and lastTick
+	rates    []float64  // hashes/s per worker over the last measurement
+	lastTick struct {
+		at     time.Time
+		hashes []uint64
+	}
+}
+
+// New returns a miner. It does not start mining: call Run or Generate.
+func New(cfg Config) (*Miner, error) {
+	if cfg.Params == nil || cfg.BestState == nil || cfg.ProcessBlock == nil {
+		return nil, errors.New("miner: Config needs Params, BestState and ProcessBlock")
+	}
+	if cfg.Threads <= 0 {
+		cfg.Threads = runtime.NumCPU()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	k := cfg.Kernel
+	if k == nil {
+		k = kernel.Best()
+	}
+	m := &Miner{
+		cfg:        cfg,
+		kernel:     k,
+		log:        cfg.Logger.With("sub", "miner"),
+		hashes:     make([]atomic.Uint64, cfg.Threads),
+		nonceSpace: 1 << 32,
+		rates:      make([]float64, cfg.Threads),
+	}
+	m.lastTick.hashes = make([]uint64, cfg.Threads)
+	return m, nil
+}
+
+// Kernel returns the SHA-256d kernel in use.
+func (m *Miner) Kernel() kernel.Kernel { return m.kernel }
+
+// NotifyNewTip tells the workers that the tip changed; they drop their
+// template within one scan slice (well under 50 ms). The node calls it
+// from the chain's block-connected notification.
+func (m *Miner) NotifyNewTip() { m.tipGen.Add(1) }
+
+// HashRate returns the total hashes per second over the last measurement
+// and the rate of each worker.
+func (m *Miner) HashRate() (total float64, perWorker []float64) {
+	m.rateMu.Lock()
+	defer m.rateMu.Unlock()
+	for _, r := range m.rates {
+		total += r
+	}
+	return total, append([]float64(nil), m.rates...)
+}
+
+// measure updates the hash rates from the worker counters.
+func (m *Miner) measure(now time.Time) {
+	m.rateMu.Lock()
+	defer m.rateMu.Unlock()
+	elapsed := now.Sub(m.lastTick.at).Seconds()
+	for i := range m.hashes {
+		h := m.hashes[i].Load()
+		if !m.lastTick.at.IsZero() && elapsed > 0 {
+			m.rates[i] = float64(h-m.lastTick.hashes[i]) / elapsed
+		}
+		m.lastTick.hashes[i] = h
+	}
+	m.lastTick.at = now
+}
+
+// Run mines on the chain's tip until ctx is cancelled, submitting every
+// block it solves. A new tip (NotifyNewTip), new fees (TxsUpdated) or the
+// refresh interval starts a fresh template.
+func (m *Miner) Run(ctx context.Context) error {
+	m.log.Info("mining", "threads", m.cfg.Threads, "kernel", m.kernel.Name())
+	ticker := time.NewTicker(time.Second)
+	defer ticker.Stop()
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil
+		}
+		tmpl, err := m.template()
+		if err != nil {
+			return err
+		}
+		roundCtx, cancel := context.WithCancel(ctx)
+		found := make(chan *chain.Block, m.cfg.Threads)
+		var wg sync.WaitGroup
+		for w := range m.cfg.Threads {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if b := m.search(roundCtx, tmpl, uint32(w)); b != nil {
+					found <- b
+				}
+			}()
+		}
+		m.waitRound(roundCtx, cancel, ticker, found)
+		cancel()
+		wg.Wait()
+		close(found)
+		for b := range found {
+			m.submit(ctx, b)
+		}
+	}
+}
+
+// waitRound returns when a block is found, the round's context ends, or the
+// template should be rebuilt.
+func (m *Miner) waitRound(ctx context.Context, cancel func(), ticker *time.Ticker, found chan *chain.Block) {
+	started := m.cfg.Now()
+	gen := m.tipGen.Load()
+	var txsGen uint64
+	if m.cfg.TxsUpdated != nil {
+		txsGen = m.cfg.TxsUpdated()
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case b := <-found:
+			found <- b // Run submits it after the workers stop
+			cancel()
+			return
+		case now := <-ticker.C:
+			m.measure(now)
+			if m.tipGen.Load() != gen || now.Sub(started) >= refreshInterval ||
+				(m.cfg.TxsUpdated != nil && m.cfg.TxsUpdated() != txsGen) {
+				return
+			}
+		}
+	}
+}
+
+// template builds a template on the current tip.
+func (m *Miner) template() (*Template, error) {
+	return NewTemplate(m.cfg.Params, m.cfg.BestState(), m.cfg.Now(), m.cfg.PayTo, m.cfg.Txs)
+}
+
+// search scans the template for worker w until it finds a block, ctx ends,
+// or the tip changes. Each worker has its own extra nonce (w, counter) in
+// the coinbase, so workers never hash the same header; when a worker has
+// scanned all 2^32 nonces it bumps its counter and recomputes the merkle
+// root.
+func (m *Miner) search(ctx context.Context, t *Template, w uint32) *chain.Block {
+	gen := m.tipGen.Load()
+	slice := uint32(1 << 16)
+	for counter := uint32(0); ; counter++ {
+		b := t.withExtraNonce(w, counter)
+		work := kernel.NewWork(b.Header.Serialize(), t.Target)
+		for start := uint64(0); start < m.nonceSpace; {
+			if ctx.Err() != nil || m.tipGen.Load() != gen {
+				return nil
+			}
+			count := uint32(min(uint64(slice), m.nonceSpace-start))
+			began := time.Now()
+			nonce, ok := m.kernel.Scan(work, uint32(start), count)
+			m.hashes[w].Add(uint64(count))
+			if ok {
+				b.Header.Nonce = nonce
+				return b
+			}
+			start += uint64(count)
+			slice = nextSlice(slice, time.Since(began))
+		}
+	}
+}
+
+// nextSlice adapts the slice size so that one scan takes about sliceTarget.
+func nextSlice(slice uint32, took time.Duration) uint32 {
+	switch {
+	case took < sliceTarget/2 && slice < 1<<28:
+		return slice * 2
+	case took > sliceTarget*2 && slice > 1<<10:
+		return slice / 2
+	}
+	return slice
+}
+
+// submit checks the block's proof of work in full and hands it to the node.
+func (m *Miner) submit(ctx context.Context, b *chain.Block) {
+	hash := b.BlockHash()
+	if err := chain.CheckProofOfWork(hash, b.Header.Bits, m.cfg.Params.PowLimit); err != nil {
+		m.log.Error("kernel reported a nonce that does not meet the target; block dropped",
+			"kernel", m.kernel.Name(), "hash", hash, "err", err)
+		return
+	}
+	res, err := m.cfg.ProcessBlock(ctx, b)
+	if err != nil {
+		m.log.Warn("mined block refused", "hash", hash, "err", err)
+		return
+	}
+	m.log.Info("mined block", "hash", hash, "height", res.Height, "txs", len(b.Txs))
+}
+
+// Generate mines n blocks on the tip, one after another, paying payTo, and
+// returns their hashes. It is what regtest's generatetoaddress and the dev
+// node's steady block production use; it runs on the calling goroutine and
+// all threads.
+func (m *Miner) Generate(ctx context.Context, n int, payTo [32]byte) ([]chain.Hash, error) {
+	var hashes []chain.Hash
+	for len(hashes) < n {
+		t, err := NewTemplate(m.cfg.Params, m.cfg.BestState(), m.cfg.Now(), payTo, m.cfg.Txs)
+		if err != nil {
+			return hashes, err
+		}
+		b, err := m.solve(ctx, t)
+		if errors.Is(err, errStale) {
+			continue // the tip moved under us: build on the new one
+		}
+		if err != nil {
+			return hashes, err
+		}
+		if _, err := m.cfg.ProcessBlock(ctx, b); err != nil {
+			return hashes, fmt.Errorf("generated block refused: %w", err)
+		}
+		hashes = append(hashes, b.BlockHash())
+	}
+	return hashes, nil
+}
+
+// errStale reports that the tip changed before a template was solved.
+var errStale = errors.New("miner: tip changed during the search")
+
+// solve searches t on all threads until a block is found, the tip changes
+// (errStale) or ctx ends.
+func (m *Miner) solve(ctx context.Context, t *Template) (*chain.Block, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	found := make(chan *chain.Block, m.cfg.Threads)
+	var wg sync.WaitGroup
+	for w := range m.cfg.Threads {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if b := m.search(ctx, t, uint32(w)); b != nil {
+				found <- b
+			}
+		}()
+	}
+	go func() { wg.Wait(); close(found) }()
+	select {
+	case b, ok := <-found:
+		if !ok {
+			return nil, errStale
+		}
+		cancel()
+		if err := chain.CheckProofOfWork(b.BlockHash(), b.Header.Bits, m.cfg.Params.PowLimit); err != nil {
+			return nil, fmt.Errorf("kernel %s reported a nonce that does not meet the target: %w", m.kernel.Name(), err)
+		}
+		return b, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
