@@ -1,0 +1,79 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/flint-chain/flint/chain"
+)
+
+// Flags shared by several commands.
+var (
+	networkFlag = &cli.StringFlag{
+		Name:    "network",
+		Usage:   "network to join: main, test or regtest",
+		Value:   "main",
+		EnvVars: []string{"FLINT_NETWORK"},
+	}
+	dataDirFlag = &cli.StringFlag{
+		Name:    "datadir",
+		Usage:   "data directory (default: the user's data directory, per network)",
+		EnvVars: []string{"FLINT_DATADIR"},
+	}
+	logLevelFlag = &cli.StringFlag{
+		Name:    "log.level",
+		Usage:   "log level: debug, info, warn or error",
+		Value:   "info",
+		EnvVars: []string{"FLINT_LOG_LEVEL"},
+	}
+	logFormatFlag = &cli.StringFlag{
+		Name:    "log.format",
+		Usage:   "log format: text or json",
+		Value:   "text",
+		EnvVars: []string{"FLINT_LOG_FORMAT"},
+	}
+	threadsFlag = &cli.IntFlag{
+		Name:    "mine.threads",
+		Usage:   "mining threads (default: all cores)",
+		EnvVars: []string{"FLINT_MINE_THREADS"},
+	}
+)
+
+// newLogger builds the process logger from the log flags.
+func newLogger(ctx *cli.Context) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(ctx.String(logLevelFlag.Name))); err != nil {
+		return nil, fmt.Errorf("--log.level: %w", err)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch ctx.String(logFormatFlag.Name) {
+	case "text":
+		return slog.New(slog.NewTextHandler(os.Stderr, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts)), nil
+	}
+	return nil, fmt.Errorf("--log.format must be text or json, not %q", ctx.String(logFormatFlag.Name))
+}
+
+// defaultDataDir returns the per-network directory under the user's data
+// directory: $XDG_DATA_HOME/flint/<network> or ~/.local/share/flint/<network>
+// on Linux, ~/Library/Application Support/flint/<network> on macOS.
+func defaultDataDir(p *chain.Params) (string, error) {
+	base := os.Getenv("XDG_DATA_HOME")
+	if base == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", fmt.Errorf("no --datadir and no home directory: %w", err)
+		}
+		base = filepath.Join(home, ".local", "share")
+		if cfg, err := os.UserConfigDir(); err == nil && strings.Contains(cfg, "Library") {
+			base = filepath.Join(home, "Library", "Application Support")
+		}
+	}
+	return filepath.Join(base, "flint", p.Name), nil
+}

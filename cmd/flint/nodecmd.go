@@ -1,0 +1,145 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/flint-chain/flint/chain"
+	"github.com/flint-chain/flint/node"
+)
+
+var (
+	mineFlag = &cli.BoolFlag{
+		Name:    "mine",
+		Usage:   "mine continuously on all --mine.threads",
+		EnvVars: []string{"FLINT_MINE"},
+	}
+	mineAddressFlag = &cli.StringFlag{
+		Name:    "mine.address",
+		Usage:   "address the mined coinbases pay (required with --mine)",
+		EnvVars: []string{"FLINT_MINE_ADDRESS"},
+	}
+	devFlag = &cli.BoolFlag{
+		Name:  "dev",
+		Usage: "single-node regtest in a fresh data directory (or --datadir), mining a block every --dev.period",
+	}
+	devPeriodFlag = &cli.DurationFlag{
+		Name:  "dev.period",
+		Usage: "time between dev-mode blocks",
+		Value: 2 * time.Second,
+	}
+)
+
+var nodeCommand = &cli.Command{
+	Name:  "node",
+	Usage: "run a full node",
+	Flags: []cli.Flag{
+		networkFlag, dataDirFlag, mineFlag, mineAddressFlag, threadsFlag,
+		devFlag, devPeriodFlag, logLevelFlag, logFormatFlag,
+	},
+	Action: runNode,
+}
+
+func runNode(ctx *cli.Context) error {
+	log, err := newLogger(ctx)
+	if err != nil {
+		return err
+	}
+	network := ctx.String(networkFlag.Name)
+	dev := ctx.Bool(devFlag.Name)
+	if dev {
+		network = "regtest"
+	}
+	params, err := chain.ParamsByName(network)
+	if err != nil {
+		return err
+	}
+	cfg := node.Config{
+		Params:      params,
+		DataDir:     ctx.String(dataDirFlag.Name),
+		Mine:        ctx.Bool(mineFlag.Name),
+		MineThreads: ctx.Int(threadsFlag.Name),
+		Logger:      log,
+	}
+	if dev && cfg.DataDir == "" {
+		if cfg.DataDir, err = os.MkdirTemp("", "flint-dev-"); err != nil {
+			return err
+		}
+	}
+	if cfg.DataDir == "" {
+		if cfg.DataDir, err = defaultDataDir(params); err != nil {
+			return err
+		}
+	}
+	if addr := ctx.String(mineAddressFlag.Name); addr != "" {
+		if cfg.MinePayTo, err = chain.DecodeAddress(params, addr); err != nil {
+			return fmt.Errorf("--mine.address: %w", err)
+		}
+	} else if cfg.Mine && !dev {
+		return fmt.Errorf("--mine needs --mine.address")
+	}
+	if dev {
+		if err := setUpDev(ctx, &cfg); err != nil {
+			return err
+		}
+	}
+
+	n, err := node.New(cfg)
+	if err != nil {
+		return err
+	}
+	runCtx, stop := shutdownContext(log.Info)
+	defer stop()
+	return n.Run(runCtx)
+}
+
+// setUpDev fills in the dev mode: a steady block period and, unless
+// --mine.address was given, a dev key kept in the data directory.
+func setUpDev(ctx *cli.Context, cfg *node.Config) error {
+	cfg.DevPeriod = ctx.Duration(devPeriodFlag.Name)
+	if cfg.DevPeriod <= 0 {
+		return fmt.Errorf("--dev.period must be positive")
+	}
+	keyFile := filepath.Join(cfg.DataDir, "dev-miner.key")
+	if ctx.String(mineAddressFlag.Name) == "" {
+		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+			return err
+		}
+		priv, err := node.LoadOrCreateDevKey(keyFile)
+		if err != nil {
+			return fmt.Errorf("dev key: %w", err)
+		}
+		cfg.MinePayTo = node.XOnly(priv)
+	}
+	fmt.Fprintf(ctx.App.Writer, `Flint dev node (regtest)
+  data directory: %s
+  mining to:      %s
+  dev key:        %s (unencrypted: for development only)
+  a block every %v; stop with Ctrl-C
+`, cfg.DataDir, chain.EncodeAddress(cfg.Params, cfg.MinePayTo), keyFile, cfg.DevPeriod)
+	return nil
+}
+
+// shutdownContext returns a context cancelled by the first SIGINT or
+// SIGTERM; a second signal exits at once.
+func shutdownContext(logf func(string, ...any)) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	go func() {
+		sig := <-sigs
+		logf("shutting down", "signal", sig.String())
+		cancel()
+		<-sigs
+		fmt.Fprintln(os.Stderr, "flint: second signal, exiting without a clean shutdown")
+		os.Exit(1)
+	}()
+	return ctx, func() { signal.Stop(sigs); cancel() }
+}

@@ -1,0 +1,197 @@
+// Package node wires Flint's parts — the chain engine and the miner today;
+// the mempool, p2p layer and RPC server as they arrive — into one process
+// that runs under one context.
+package node
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/btcsuite/btcd/btcec/v2/schnorr"
+
+	"github.com/flint-chain/flint/chain"
+	"github.com/flint-chain/flint/miner"
+)
+
+// Config is everything a node needs to start.
+type Config struct {
+	// Params are the network's parameters. Required.
+	Params *chain.Params
+	// DataDir holds the node's files; the chain lives in DataDir/chain.
+	DataDir string
+	// Mine starts the continuous miner, paying MinePayTo.
+	Mine bool
+	// MinePayTo is the x-only key mined coinbases pay.
+	MinePayTo [32]byte
+	// MineThreads is the number of mining threads; all cores if zero.
+	MineThreads int
+	// DevPeriod, when non-zero, mines one block every DevPeriod instead of
+	// mining continuously (the dev mode's steady chain).
+	DevPeriod time.Duration
+	// Logger receives every subsystem's lines.
+	Logger *slog.Logger
+}
+
+// Node is a running Flint node.
+type Node struct {
+	cfg   Config
+	chain *chain.BlockChain
+	miner *miner.Miner
+	log   *slog.Logger
+}
+
+// New opens the node's data directory. A directory in use by another
+// process is refused (badger holds a lock on it).
+func New(cfg Config) (*Node, error) {
+	if cfg.Params == nil || cfg.DataDir == "" {
+		return nil, errors.New("node: Config needs Params and DataDir")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	c, err := chain.New(chain.Config{Params: cfg.Params, DataDir: filepath.Join(cfg.DataDir, "chain"), Logger: cfg.Logger})
+	if err != nil {
+		if strings.Contains(err.Error(), "Cannot acquire directory lock") {
+			return nil, fmt.Errorf("data directory %s is in use by another flint process", cfg.DataDir)
+		}
+		return nil, err
+	}
+	n := &Node{cfg: cfg, chain: c, log: cfg.Logger.With("sub", "node")}
+	if cfg.Mine || cfg.DevPeriod > 0 {
+		n.miner, err = miner.New(miner.Config{
+			Params:       cfg.Params,
+			BestState:    c.BestState,
+			ProcessBlock: c.ProcessBlock,
+			PayTo:        cfg.MinePayTo,
+			Threads:      cfg.MineThreads,
+			Logger:       cfg.Logger,
+		})
+		if err != nil {
+			c.Close()
+			return nil, err
+		}
+		c.Subscribe(func(ev chain.Notification) {
+			if ev.Type == chain.BlockConnected {
+				n.miner.NotifyNewTip()
+			}
+		})
+	}
+	return n, nil
+}
+
+// Chain returns the node's chain engine.
+func (n *Node) Chain() *chain.BlockChain { return n.chain }
+
+// Run runs the node until ctx is cancelled, then closes the database.
+func (n *Node) Run(ctx context.Context) error {
+	defer func() {
+		if err := n.chain.Close(); err != nil {
+			n.log.Error("closing the chain database", "err", err)
+		}
+		n.log.Info("stopped")
+	}()
+	switch {
+	case n.cfg.DevPeriod > 0:
+		return n.runDevMiner(ctx)
+	case n.miner != nil:
+		return n.miner.Run(ctx)
+	}
+	<-ctx.Done()
+	return nil
+}
+
+// runDevMiner mines one block every DevPeriod.
+func (n *Node) runDevMiner(ctx context.Context) error {
+	ticker := time.NewTicker(n.cfg.DevPeriod)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-ticker.C:
+			hashes, err := n.miner.Generate(ctx, 1, n.cfg.MinePayTo)
+			if ctx.Err() != nil {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			best := n.chain.BestState()
+			n.log.Info("dev block", "height", best.Height, "hash", hashes[0])
+		}
+	}
+}
+
+// LoadOrCreateDevKey returns the dev miner's key from path, creating a
+// random one (mode 0600) if the file does not exist. The key is stored
+// unencrypted: it is for development networks only.
+func LoadOrCreateDevKey(path string) (*btcec.PrivateKey, error) {
+	raw, err := os.ReadFile(path)
+	if err == nil {
+		b, err := hex.DecodeString(strings.TrimSpace(string(raw)))
+		if err != nil || len(b) != 32 {
+			return nil, fmt.Errorf("dev key file %s is not 64 hex digits", path)
+		}
+		priv, _ := btcec.PrivKeyFromBytes(b)
+		return priv, nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return nil, err
+	}
+	priv, _ := btcec.PrivKeyFromBytes(b[:])
+	if err := writeFileAtomic(path, []byte(hex.EncodeToString(b[:])+"\n"), 0o600); err != nil {
+		return nil, fmt.Errorf("write dev key: %w", err)
+	}
+	return priv, nil
+}
+
+// XOnly returns the BIP-340 x-only public key of priv.
+func XOnly(priv *btcec.PrivateKey) [32]byte {
+	var k [32]byte
+	copy(k[:], schnorr.SerializePubKey(priv.PubKey()))
+	return k
+}
+
+// writeFileAtomic writes data to a temporary file beside path, syncs it and
+// renames it over path, so path holds either its old content or the new,
+// never a part.
+func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
+	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp) // no-op once renamed
+	if err := f.Chmod(mode); err != nil {
+		f.Close()
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
