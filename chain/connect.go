@@ -152,8 +152,7 @@ func (c *BlockChain) connectBlock(n *blockNode, b *Block, verifySigs bool) error
 // returns the fee.
 func (c *BlockChain) spendInputs(view *utxoView, height uint32, tx *Tx, txid Hash,
 	spent *[]UtxoEntry, verifier *sigVerifier) (uint64, error) {
-	spentOuts := make([]TxOut, len(tx.Inputs))
-	var in uint64
+	entries := make([]UtxoEntry, len(tx.Inputs))
 	for j, input := range tx.Inputs {
 		e, ok, err := view.spend(input.Prev)
 		if err != nil {
@@ -163,22 +162,18 @@ func (c *BlockChain) spendInputs(view *utxoView, height uint32, tx *Tx, txid Has
 			return 0, ruleError(ErrMissingInput, "transaction %v input %d spends missing or spent output %v:%d",
 				txid, j, input.Prev.TxID, input.Prev.Index)
 		}
-		if e.IsCoinbase && height < e.Height+c.params.CoinbaseMaturity {
-			return 0, ruleError(ErrImmatureSpend, "transaction %v input %d spends a coinbase of height %d at height %d (maturity %d)",
-				txid, j, e.Height, height, c.params.CoinbaseMaturity)
-		}
-		in += e.Output.Value // each <= MaxMoney and at most MaxTxSize/36 inputs: no wrap
-		spentOuts[j] = e.Output
-		*spent = append(*spent, e)
+		entries[j] = e
 	}
-	var out uint64
-	for _, o := range tx.Outputs {
-		out += o.Value
+	fee, err := CheckTransactionInputs(tx, txid, height, entries, c.params)
+	if err != nil {
+		return 0, err
 	}
-	if out > in {
-		return 0, ruleError(ErrSpendTooHigh, "transaction %v spends %d but its inputs hold %d", txid, out, in)
-	}
+	*spent = append(*spent, entries...)
 	if verifier != nil {
+		spentOuts := make([]TxOut, len(entries))
+		for j := range entries {
+			spentOuts[j] = entries[j].Output
+		}
 		for j, input := range tx.Inputs {
 			verifier.add(sigJob{
 				sigHash: CalcSigHash(c.params.GenesisHash, txid, j, spentOuts),
@@ -188,6 +183,39 @@ func (c *BlockChain) spendInputs(view *utxoView, height uint32, tx *Tx, txid Has
 				input:   j,
 			})
 		}
+	}
+	return fee, nil
+}
+
+// CheckTransactionInputs applies SPEC §6 rule 8 to a non-coinbase
+// transaction included at height whose inputs spend entries, in input
+// order: a coinbase output is spent only once mature, and the inputs hold
+// at least what the outputs pay. It returns the fee. The entries' existence
+// and the signatures are the caller's to check; the mempool and block
+// connection share this function.
+func CheckTransactionInputs(tx *Tx, txid Hash, height uint32, entries []UtxoEntry, p *Params) (uint64, error) {
+	if len(entries) != len(tx.Inputs) {
+		return 0, AssertError(fmt.Sprintf("%d spent entries for %d inputs", len(entries), len(tx.Inputs)))
+	}
+	var in uint64
+	for j, e := range entries {
+		if e.IsCoinbase && height < e.Height+p.CoinbaseMaturity {
+			return 0, ruleError(ErrImmatureSpend, "transaction %v input %d spends a coinbase of height %d at height %d (maturity %d)",
+				txid, j, e.Height, height, p.CoinbaseMaturity)
+		}
+		// Each value is at most MaxMoney in a valid UTXO set; checked
+		// arithmetic keeps a corrupted one from wrapping.
+		var carry uint64
+		if in, carry = bits.Add64(in, e.Output.Value, 0); carry != 0 {
+			return 0, ruleError(ErrBadTxOutValue, "transaction %v inputs overflow", txid)
+		}
+	}
+	var out uint64
+	for _, o := range tx.Outputs {
+		out += o.Value // bounded by CheckTransactionSanity
+	}
+	if out > in {
+		return 0, ruleError(ErrSpendTooHigh, "transaction %v spends %d but its inputs hold %d", txid, out, in)
 	}
 	return in - out, nil
 }
