@@ -107,7 +107,14 @@ func (c *BlockChain) processBlockLocked(ctx context.Context, b *Block) (ProcessR
 	if err := checkHeaderSanity(&b.Header, c.params); err != nil {
 		return res, err
 	}
-	if parent == nil {
+	// A body that does not match its header is refused before it can
+	// take the header's place in the orphan pool or the index.
+	if err := checkBodyMatchesHeader(b); err != nil {
+		return res, err
+	}
+	// A parent known only as a header (refused once, then reconsidered)
+	// has no body to build on yet: the block waits like an orphan.
+	if parent == nil || parent.status&statusDataStored == 0 && !parent.status.knownInvalid() {
 		c.orphans.add(b, hash, c.now())
 		c.log.Debug("orphan block", "hash", hash, "prev", b.Header.Prev)
 		res.Orphan = true
@@ -116,28 +123,26 @@ func (c *BlockChain) processBlockLocked(ctx context.Context, b *Block) (ProcessR
 	res.Height = parent.height + 1
 	if parent.status.knownInvalid() {
 		err := ruleError(ErrInvalidAncestor, "block %v builds on invalid block %v", hash, parent.hash)
-		return res, c.storeInvalid(b, parent, statusInvalidAncestor, err)
+		return res, c.storeInvalid(b, parent, known, statusInvalidAncestor, err)
 	}
 
 	if err := checkHeaderContext(&b.Header, parent, c.params, c.now()); err != nil {
 		if errors.Is(err, ErrTimeTooNew) {
 			return res, err
 		}
-		return res, c.storeInvalid(b, parent, statusInvalid, err)
+		return res, c.storeInvalid(b, parent, known, statusInvalid, err)
 	}
 	if err := CheckBlockSanity(b, c.params); err != nil {
 		if errors.Is(err, ErrBadMerkleRoot) {
 			return res, err
 		}
-		return res, c.storeInvalid(b, parent, statusInvalid, err)
+		return res, c.storeInvalid(b, parent, known, statusInvalid, err)
 	}
 	if err := checkBlockContext(b, res.Height, parent.medianTimePast()); err != nil {
-		return res, c.storeInvalid(b, parent, statusInvalid, err)
+		return res, c.storeInvalid(b, parent, known, statusInvalid, err)
 	}
 
-	node := newBlockNode(&b.Header, parent)
-	node.status = statusDataStored
-	node.seq = c.nextSeq
+	node := c.newNode(b, parent, known, statusDataStored)
 	err := c.db.Update(func(txn *badger.Txn) error {
 		if err := txn.Set(hashKey(prefixBlock, hash), b.Serialize()); err != nil {
 			return err
@@ -147,10 +152,7 @@ func (c *BlockChain) processBlockLocked(ctx context.Context, b *Block) (ProcessR
 	if err != nil {
 		return res, fmt.Errorf("store block %v: %w", hash, err)
 	}
-	c.nextSeq++
-	c.stateLock.Lock()
-	c.index[hash] = node
-	c.stateLock.Unlock()
+	node = c.addNode(node)
 
 	if node.betterThan(c.tip()) {
 		if err := c.selectBestChain(ctx, node); err != nil {
@@ -163,20 +165,44 @@ func (c *BlockChain) processBlockLocked(ctx context.Context, b *Block) (ProcessR
 // storeInvalid records the header of a block that broke a rule its hash
 // commits to, so it and its descendants are refused at once in future, and
 // returns cause.
-func (c *BlockChain) storeInvalid(b *Block, parent *blockNode, status blockStatus, cause error) error {
-	node := newBlockNode(&b.Header, parent)
-	node.status = status
-	node.seq = c.nextSeq
+func (c *BlockChain) storeInvalid(b *Block, parent, known *blockNode, status blockStatus, cause error) error {
+	node := c.newNode(b, parent, known, status)
 	err := c.db.Update(func(txn *badger.Txn) error { return writeIndexNode(txn, node) })
 	if err != nil {
 		return fmt.Errorf("%w (and recording it failed: %v)", cause, err)
 	}
-	c.nextSeq++
-	c.stateLock.Lock()
-	c.index[node.hash] = node
-	c.stateLock.Unlock()
+	node = c.addNode(node)
 	c.log.Info("block refused", "hash", node.hash, "height", node.height, "reason", cause)
 	return cause
+}
+
+// newNode returns an index node for b with status, not yet in the index.
+// If the index already knows the header (refused once, then reconsidered),
+// the new node keeps its first-seen sequence. Caller holds processLock.
+func (c *BlockChain) newNode(b *Block, parent, known *blockNode, status blockStatus) *blockNode {
+	node := newBlockNode(&b.Header, parent)
+	node.status = status
+	if known != nil {
+		node.seq = known.seq
+	} else {
+		node.seq = c.nextSeq
+		c.nextSeq++
+	}
+	return node
+}
+
+// addNode puts node in the index, or, if the index already holds a node for
+// its hash, gives that node node's status so that pointers to it stay
+// valid. It returns the node now in the index. Caller holds processLock.
+func (c *BlockChain) addNode(node *blockNode) *blockNode {
+	c.stateLock.Lock()
+	defer c.stateLock.Unlock()
+	if known := c.index[node.hash]; known != nil {
+		known.status = node.status
+		return known
+	}
+	c.index[node.hash] = node
+	return node
 }
 
 // processOrphansOf processes, breadth first, the orphans waiting on parent

@@ -99,14 +99,14 @@ func CheckBlockSanity(b *Block, p *Params) error {
 	if err := checkHeaderSanity(&b.Header, p); err != nil {
 		return err
 	}
+	// The merkle root is checked before any rule that would mark the
+	// block invalid: a body that does not match its header (an empty one
+	// included) says nothing about the header.
+	if err := checkBodyMatchesHeader(b); err != nil {
+		return err
+	}
 	if len(b.Txs) == 0 {
 		return ruleError(ErrNoTransactions, "block has no transactions")
-	}
-	// The merkle root is checked before any rule that would mark the
-	// block invalid: a body that does not match its header says nothing
-	// about the header.
-	if root := BlockMerkleRoot(b.Txs); root != b.Header.MerkleRoot {
-		return ruleError(ErrBadMerkleRoot, "merkle root %v does not match header's %v", root, b.Header.MerkleRoot)
 	}
 	if size := b.SerializeSize(); size > p.MaxBlockSize {
 		return ruleError(ErrBlockTooBig, "block of %d bytes exceeds %d", size, p.MaxBlockSize)
@@ -127,6 +127,15 @@ func CheckBlockSanity(b *Block, p *Params) error {
 			return ruleError(ErrDuplicateTx, "transaction %v appears twice", id)
 		}
 		seen[id] = struct{}{}
+	}
+	return nil
+}
+
+// checkBodyMatchesHeader returns ErrBadMerkleRoot unless the header's
+// merkle root commits to exactly these transactions.
+func checkBodyMatchesHeader(b *Block) error {
+	if root := BlockMerkleRoot(b.Txs); root != b.Header.MerkleRoot {
+		return ruleError(ErrBadMerkleRoot, "merkle root %v does not match header's %v", root, b.Header.MerkleRoot)
 	}
 	return nil
 }

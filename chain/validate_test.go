@@ -162,6 +162,10 @@ func TestBlockBodyRules(t *testing.T) {
 	if _, err := g.process(wrongBody); !isKind(err, ErrBadMerkleRoot) {
 		t.Fatalf("wrong body: got %v, want ErrBadMerkleRoot", err)
 	}
+	emptyBody := &Block{Header: good.Header}
+	if _, err := g.process(emptyBody); !isKind(err, ErrBadMerkleRoot) {
+		t.Fatalf("empty body: got %v, want ErrBadMerkleRoot", err)
+	}
 	raw := good.Serialize()
 	nonMinimal := append(append(append([]byte(nil), raw[:HeaderSize]...), 0xfd, byte(len(good.Txs)), 0), raw[HeaderSize+1:]...)
 	if _, err := g.chain.ProcessRawBlock(t.Context(), nonMinimal); !isKind(err, ErrNonMinimalVarint) {
@@ -432,4 +436,38 @@ func TestSubsidyHalving(t *testing.T) {
 func isKind(err error, kind ErrorKind) bool {
 	var re RuleError
 	return errors.As(err, &re) && re.Err == kind
+}
+
+func TestWrongBodyCannotShadowOrphan(t *testing.T) {
+	g := matureHarness(t, 2)
+	g.NextBlock("parent", nil)
+	child := g.NextBlock("child", nil)
+	wrong := &Block{Header: child.Header, Txs: []*Tx{g.Block("parent").Txs[0]}}
+	if res, err := g.process(wrong); !isKind(err, ErrBadMerkleRoot) || res.Orphan {
+		t.Fatalf("wrong-body orphan: orphan=%v err=%v, want ErrBadMerkleRoot", res.Orphan, err)
+	}
+	if res, err := g.process(child); err != nil || !res.Orphan {
+		t.Fatalf("honest orphan: orphan=%v err=%v", res.Orphan, err)
+	}
+	g.AcceptBlock("parent")
+	g.ExpectTip("child")
+}
+
+func TestReconsideredHeaderOnlyParent(t *testing.T) {
+	g := matureHarness(t, 2)
+	g.NextBlock("bad", nil, func(b *Block) { b.Txs[0].LockTime = 0 })
+	g.RejectTipBlock(ErrBadCoinbaseLockTime)
+	g.NextBlock("child_of_bad", nil)
+	g.RejectTipBlock(ErrInvalidAncestor)
+	if err := g.chain.ReconsiderBlock(t.Context(), g.Block("child_of_bad").BlockHash()); err != nil {
+		t.Fatal(err)
+	}
+	// The parent's body is not stored: the child waits for it.
+	if res, err := g.process(g.Block("child_of_bad")); err != nil || !res.Orphan {
+		t.Fatalf("child of a header-only parent: orphan=%v err=%v, want held as orphan", res.Orphan, err)
+	}
+	g.RejectBlock("bad", ErrBadCoinbaseLockTime) // still breaks its rule
+	g.reopen()
+	g.ExpectTip("b2")
+	g.RejectBlock("bad", ErrKnownInvalid)
 }
