@@ -4,8 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -34,11 +38,12 @@ type Config struct {
 // BlockChain validates blocks and keeps the best chain, its UTXO set and
 // indexes on badger. It is safe for concurrent access.
 type BlockChain struct {
-	params   *Params
-	db       *badger.DB
-	now      func() time.Time
-	sigCache *SigCache
-	log      *slog.Logger
+	params     *Params
+	db         *badger.DB
+	releaseDir func() // drops the data directory lock
+	now        func() time.Time
+	sigCache   *SigCache
+	log        *slog.Logger
 
 	// processLock serializes every change of chain state: ProcessBlock,
 	// InvalidateBlock, ReconsiderBlock. It guards orphans, nextSeq and
@@ -88,14 +93,29 @@ func New(cfg Config) (*BlockChain, error) {
 	}
 	c.log = c.log.With("sub", "chain")
 
-	opts := badger.DefaultOptions(cfg.DataDir).WithLogger(nil)
-	db, err := badger.Open(opts)
+	release, err := lockDir(cfg.DataDir)
 	if err != nil {
+		return nil, err
+	}
+	// With the directory locked no other process is writing it, so empty
+	// files a crash left behind can go before badger trips over them.
+	removed, err := removeEmptyLogFiles(cfg.DataDir)
+	if err != nil {
+		release()
+		return nil, fmt.Errorf("open chain database in %s: %w", cfg.DataDir, err)
+	}
+	if removed > 0 {
+		c.log.Warn("removed empty database files left by a crash", "count", removed)
+	}
+	db, err := badger.Open(badger.DefaultOptions(cfg.DataDir).WithLogger(nil))
+	if err != nil {
+		release()
 		return nil, fmt.Errorf("open chain database in %s: %w", cfg.DataDir, err)
 	}
 	c.db = db
+	c.releaseDir = release
 	if err := c.load(); err != nil {
-		db.Close()
+		c.closeDB()
 		return nil, err
 	}
 	// A block stored but not yet connected when the node stopped (it is
@@ -106,7 +126,7 @@ func New(cfg Config) (*BlockChain, error) {
 		if errors.As(err, &re) {
 			c.log.Warn("stored block refused on start-up", "err", err)
 		} else if err != nil {
-			db.Close()
+			c.closeDB()
 			return nil, err
 		}
 		clear(c.touched)
@@ -121,7 +141,14 @@ func New(cfg Config) (*BlockChain, error) {
 func (c *BlockChain) Close() error {
 	c.processLock.Lock()
 	defer c.processLock.Unlock()
-	return c.db.Close()
+	return c.closeDB()
+}
+
+// closeDB closes the database and releases the directory lock.
+func (c *BlockChain) closeDB() error {
+	err := c.db.Close()
+	c.releaseDir()
+	return err
 }
 
 // Params returns the chain's network parameters.
@@ -241,4 +268,40 @@ func checkCtx(ctx context.Context) error {
 		return nil
 	}
 	return ctx.Err()
+}
+
+// ErrDataDirInUse is returned (wrapped) by New when another process has
+// the data directory open.
+var ErrDataDirInUse = errors.New("data directory is in use by another process")
+
+// removeEmptyLogFiles deletes empty memtable (.mem) and value log (.vlog)
+// files from a badger directory. Badger creates each such file and then
+// sizes it; a crash in between leaves an empty file on which every later
+// Open fails with "Create a new file" (dgraph-io/badger#2207). An empty file
+// holds no data, so removing it loses nothing.
+func removeEmptyLogFiles(dir string) (removed int, err error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if !e.Type().IsRegular() || (!strings.HasSuffix(name, ".mem") && !strings.HasSuffix(name, ".vlog")) {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil {
+			return removed, err
+		}
+		if info.Size() == 0 {
+			if err := os.Remove(filepath.Join(dir, name)); err != nil {
+				return removed, err
+			}
+			removed++
+		}
+	}
+	return removed, nil
 }

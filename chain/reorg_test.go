@@ -2,6 +2,7 @@ package chain
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"slices"
 	"testing"
@@ -298,4 +299,14 @@ func TestReopenResumesAtTip(t *testing.T) {
 	}
 	g.NextBlock("after_restart", nil)
 	g.AcceptTipBlock()
+}
+
+func TestDataDirInUse(t *testing.T) {
+	g := newHarness(t)
+	_, err := New(Config{Params: g.params, DataDir: g.dir})
+	if !errors.Is(err, ErrDataDirInUse) {
+		t.Fatalf("second open of a directory in use: %v, want ErrDataDirInUse", err)
+	}
+	g.reopen() // and the lock is released on Close
+	g.ExpectTip("genesis")
 }

@@ -63,7 +63,7 @@ func New(cfg Config) (*Node, error) {
 	}
 	c, err := chain.New(chain.Config{Params: cfg.Params, DataDir: filepath.Join(cfg.DataDir, "chain"), Logger: cfg.Logger})
 	if err != nil {
-		if strings.Contains(err.Error(), "Cannot acquire directory lock") {
+		if errors.Is(err, chain.ErrDataDirInUse) {
 			return nil, fmt.Errorf("data directory %s is in use by another flint process", cfg.DataDir)
 		}
 		return nil, err
