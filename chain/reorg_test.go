@@ -55,6 +55,10 @@ func (g *harness) record() *recorder {
 		if n.Block.BlockHash() != n.Hash {
 			g.t.Errorf("notification for %v carries block %v", n.Hash, n.Block.BlockHash())
 		}
+		// Subscribers run without the state lock: they can query.
+		if best := g.chain.BestState(); n.Type == BlockConnected && best.Height < n.Height {
+			g.t.Errorf("connected %v at %d but the tip is at %d", n.Hash, n.Height, best.Height)
+		}
 		r.events = append(r.events, sign+g.names[n.Hash])
 	})
 	return r

@@ -263,6 +263,7 @@ func TestTransactionRules(t *testing.T) {
 		}, ErrBadTxVersion},
 		{"version 1", func() *Tx { return g.spendTx(one, []TxOut{g.pay(value)}, 0) }, ""},
 		{"no outputs", func() *Tx { return g.spendTx(one, nil, 0) }, ErrNoTxOutputs},
+		{"no inputs", func() *Tx { return g.spendTx(nil, []TxOut{g.pay(0)}, 0) }, ErrNoTxInputs},
 		{"duplicate input", func() *Tx {
 			return g.spendTx([]*spendableOut{spend, spend}, []TxOut{g.pay(value)}, 0)
 		}, ErrDuplicateInput},
