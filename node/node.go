@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -37,16 +38,30 @@ type Config struct {
 	// DevPeriod, when non-zero, mines one block every DevPeriod instead of
 	// mining continuously (the dev mode's steady chain).
 	DevPeriod time.Duration
+	// MetricsAddr, when set, is where /metrics and /healthz are served.
+	MetricsAddr string
 	// Logger receives every subsystem's lines.
 	Logger *slog.Logger
 }
 
 // Node is a running Flint node.
 type Node struct {
-	cfg   Config
-	chain *chain.BlockChain
-	miner *miner.Miner
-	log   *slog.Logger
+	cfg     Config
+	chain   *chain.BlockChain
+	miner   *miner.Miner
+	metrics *metrics
+	// metricsLn is the bound /metrics listener, nil without MetricsAddr.
+	metricsLn net.Listener
+	log       *slog.Logger
+}
+
+// MetricsAddr returns the address /metrics and /healthz are served on, or
+// "" when they are not.
+func (n *Node) MetricsAddr() string {
+	if n.metricsLn == nil {
+		return ""
+	}
+	return n.metricsLn.Addr().String()
 }
 
 // New opens the node's data directory. A directory in use by another
@@ -69,11 +84,25 @@ func New(cfg Config) (*Node, error) {
 		return nil, err
 	}
 	n := &Node{cfg: cfg, chain: c, log: cfg.Logger.With("sub", "node")}
+	n.metrics = newMetrics(n)
+	if cfg.MetricsAddr != "" {
+		// Listeners are bound here so that a port in use is reported
+		// before the node starts, and tests can read the address.
+		if n.metricsLn, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			c.Close()
+			return nil, fmt.Errorf("metrics listener: %w", err)
+		}
+	}
+	var prev chain.NotificationType = -1
+	c.Subscribe(func(ev chain.Notification) {
+		n.metrics.observe(ev, prev)
+		prev = ev.Type
+	})
 	if cfg.Mine || cfg.DevPeriod > 0 {
 		n.miner, err = miner.New(miner.Config{
 			Params:       cfg.Params,
 			BestState:    c.BestState,
-			ProcessBlock: c.ProcessBlock,
+			ProcessBlock: n.processBlock,
 			PayTo:        cfg.MinePayTo,
 			Threads:      cfg.MineThreads,
 			Logger:       cfg.Logger,
@@ -94,22 +123,43 @@ func New(cfg Config) (*Node, error) {
 // Chain returns the node's chain engine.
 func (n *Node) Chain() *chain.BlockChain { return n.chain }
 
-// Run runs the node until ctx is cancelled, then closes the database.
+// Run runs the node until ctx is cancelled or a part fails, then stops every
+// part and closes the database.
 func (n *Node) Run(ctx context.Context) error {
-	defer func() {
-		if err := n.chain.Close(); err != nil {
-			n.log.Error("closing the chain database", "err", err)
-		}
-		n.log.Info("stopped")
-	}()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var parts []func(context.Context) error
+	if n.metricsLn != nil {
+		n.log.Info("serving metrics", "url", "http://"+n.metricsLn.Addr().String()+"/metrics")
+		parts = append(parts, func(ctx context.Context) error { return n.serveMetrics(ctx, n.metricsLn) })
+	}
 	switch {
 	case n.cfg.DevPeriod > 0:
-		return n.runDevMiner(ctx)
+		parts = append(parts, n.runDevMiner)
 	case n.miner != nil:
-		return n.miner.Run(ctx)
+		parts = append(parts, n.miner.Run)
+	}
+
+	errs := make(chan error, len(parts))
+	for _, run := range parts {
+		go func() {
+			err := run(ctx)
+			cancel() // one part stopping stops the node
+			errs <- err
+		}()
 	}
 	<-ctx.Done()
-	return nil
+	var first error
+	for range parts {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+		}
+	}
+	if err := n.chain.Close(); err != nil {
+		n.log.Error("closing the chain database", "err", err)
+	}
+	n.log.Info("stopped")
+	return first
 }
 
 // runDevMiner mines one block every DevPeriod.

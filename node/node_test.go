@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -89,5 +90,62 @@ func TestDevKeyPersists(t *testing.T) {
 	}
 	if _, err := LoadOrCreateDevKey(path); err == nil {
 		t.Fatal("corrupt key file accepted")
+	}
+}
+
+func TestMetricsAndHealth(t *testing.T) {
+	cfg := devConfig(t.TempDir())
+	cfg.MetricsAddr = "127.0.0.1:0"
+	n, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- n.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	for n.Chain().BestState().Height < 3 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	base := "http://" + n.MetricsAddr()
+	body := get(t, base+"/metrics", http.StatusOK)
+	for _, series := range []string{"flint_tip_height", "flint_blocks_connected_total", "flint_block_process_seconds_count", "flint_reorgs_total", "flint_hashrate"} {
+		if !strings.Contains(body, series) {
+			t.Errorf("/metrics lacks %s", series)
+		}
+	}
+	if !strings.Contains(get(t, base+"/healthz", http.StatusOK), `"synced":true`) {
+		t.Error("a dev node mining now is not reported synced")
+	}
+}
+
+func get(t *testing.T, url string, wantStatus int) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != wantStatus {
+		t.Fatalf("GET %s: %d, want %d", url, resp.StatusCode, wantStatus)
+	}
+	return string(b)
+}
+
+func TestHealthNotSynced(t *testing.T) {
+	cfg := devConfig(t.TempDir())
+	cfg.DevPeriod = 0 // not mining: the tip is the genesis block, over a day old
+	cfg.MetricsAddr = "127.0.0.1:0"
+	n, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- n.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	if body := get(t, "http://"+n.MetricsAddr()+"/healthz", http.StatusServiceUnavailable); !strings.Contains(body, `"synced":false`) {
+		t.Errorf("healthz body %s", body)
 	}
 }

@@ -26,6 +26,11 @@ var (
 		Usage:   "address the mined coinbases pay (required with --mine)",
 		EnvVars: []string{"FLINT_MINE_ADDRESS"},
 	}
+	metricsAddrFlag = &cli.StringFlag{
+		Name:    "metrics.addr",
+		Usage:   "serve Prometheus /metrics and /healthz on this address (e.g. 127.0.0.1:9330)",
+		EnvVars: []string{"FLINT_METRICS_ADDR"},
+	}
 	devFlag = &cli.BoolFlag{
 		Name:  "dev",
 		Usage: "single-node regtest in a fresh data directory (or --datadir), mining a block every --dev.period",
@@ -42,7 +47,7 @@ var nodeCommand = &cli.Command{
 	Usage: "run a full node",
 	Flags: []cli.Flag{
 		networkFlag, dataDirFlag, mineFlag, mineAddressFlag, threadsFlag,
-		devFlag, devPeriodFlag, logLevelFlag, logFormatFlag,
+		devFlag, devPeriodFlag, metricsAddrFlag, logLevelFlag, logFormatFlag,
 	},
 	Action: runNode,
 }
@@ -66,6 +71,7 @@ func runNode(ctx *cli.Context) error {
 		DataDir:     ctx.String(dataDirFlag.Name),
 		Mine:        ctx.Bool(mineFlag.Name),
 		MineThreads: ctx.Int(threadsFlag.Name),
+		MetricsAddr: ctx.String(metricsAddrFlag.Name),
 		Logger:      log,
 	}
 	if dev && cfg.DataDir == "" {
