@@ -14,6 +14,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/btcsuite/btcd/btcec/v2"
@@ -21,6 +23,7 @@ import (
 
 	"github.com/flint-chain/flint/chain"
 	"github.com/flint-chain/flint/miner"
+	"github.com/flint-chain/flint/rpc"
 )
 
 // Config is everything a node needs to start.
@@ -38,6 +41,11 @@ type Config struct {
 	// DevPeriod, when non-zero, mines one block every DevPeriod instead of
 	// mining continuously (the dev mode's steady chain).
 	DevPeriod time.Duration
+	// RPCAddr, when set, is where JSON-RPC and /events are served.
+	RPCAddr string
+	// RPCUser and RPCPassword, when set, are the RPC credentials;
+	// otherwise a random cookie in DataDir/.cookie is.
+	RPCUser, RPCPassword string
 	// MetricsAddr, when set, is where /metrics and /healthz are served.
 	MetricsAddr string
 	// Logger receives every subsystem's lines.
@@ -50,9 +58,23 @@ type Node struct {
 	chain   *chain.BlockChain
 	miner   *miner.Miner
 	metrics *metrics
-	// metricsLn is the bound /metrics listener, nil without MetricsAddr.
-	metricsLn net.Listener
-	log       *slog.Logger
+	rpc     *rpc.Server
+	// rpcLn and metricsLn are the bound listeners, nil when not serving.
+	rpcLn, metricsLn net.Listener
+	// mining is set while the continuous miner runs.
+	mining atomic.Bool
+	// stop ends Run (the RPC stop method); stopped is closed by it.
+	stop    func()
+	stopped chan struct{}
+	log     *slog.Logger
+}
+
+// RPCAddr returns the address JSON-RPC is served on, or "" when it is not.
+func (n *Node) RPCAddr() string {
+	if n.rpcLn == nil {
+		return ""
+	}
+	return n.rpcLn.Addr().String()
 }
 
 // MetricsAddr returns the address /metrics and /healthz are served on, or
@@ -83,33 +105,43 @@ func New(cfg Config) (*Node, error) {
 		}
 		return nil, err
 	}
-	n := &Node{cfg: cfg, chain: c, log: cfg.Logger.With("sub", "node")}
+	n := &Node{cfg: cfg, chain: c, log: cfg.Logger.With("sub", "node"), stopped: make(chan struct{})}
+	var once sync.Once
+	n.stop = func() { once.Do(func() { close(n.stopped) }) }
 	n.metrics = newMetrics(n)
-	if cfg.MetricsAddr != "" {
-		// Listeners are bound here so that a port in use is reported
-		// before the node starts, and tests can read the address.
-		if n.metricsLn, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
-			c.Close()
-			return nil, fmt.Errorf("metrics listener: %w", err)
-		}
+	if err := n.build(); err != nil {
+		n.closeListeners()
+		c.Close()
+		return nil, err
 	}
+	return n, nil
+}
+
+// build creates the node's parts on its open chain and binds its listeners,
+// so that a port in use is reported before the node starts and tests can
+// read the addresses.
+func (n *Node) build() error {
+	cfg, c := n.cfg, n.chain
 	var prev chain.NotificationType = -1
 	c.Subscribe(func(ev chain.Notification) {
 		n.metrics.observe(ev, prev)
 		prev = ev.Type
 	})
-	if cfg.Mine || cfg.DevPeriod > 0 {
+	// Regtest always has a miner, idle unless asked: generatetoaddress
+	// uses it.
+	if cfg.Mine || cfg.DevPeriod > 0 || cfg.Params.NoRetarget {
+		var err error
 		n.miner, err = miner.New(miner.Config{
 			Params:       cfg.Params,
 			BestState:    c.BestState,
 			ProcessBlock: n.processBlock,
 			PayTo:        cfg.MinePayTo,
 			Threads:      cfg.MineThreads,
+			Txs:          n.txSource(),
 			Logger:       cfg.Logger,
 		})
 		if err != nil {
-			c.Close()
-			return nil, err
+			return err
 		}
 		c.Subscribe(func(ev chain.Notification) {
 			if ev.Type == chain.BlockConnected {
@@ -117,8 +149,39 @@ func New(cfg Config) (*Node, error) {
 			}
 		})
 	}
-	return n, nil
+	if cfg.MetricsAddr != "" {
+		ln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			return fmt.Errorf("metrics listener: %w", err)
+		}
+		n.metricsLn = ln
+	}
+	if cfg.RPCAddr != "" {
+		ln, err := net.Listen("tcp", cfg.RPCAddr)
+		if err != nil {
+			return fmt.Errorf("RPC listener: %w", err)
+		}
+		n.rpcLn = ln
+		if n.rpc, err = n.newRPCServer(n.stop); err != nil {
+			return err
+		}
+		c.Subscribe(func(ev chain.Notification) { n.rpc.Publish(rpc.ChainEvent(ev)) })
+	}
+	return nil
 }
+
+// closeListeners closes the bound listeners of a node that will not run.
+func (n *Node) closeListeners() {
+	for _, ln := range []net.Listener{n.rpcLn, n.metricsLn} {
+		if ln != nil {
+			ln.Close()
+		}
+	}
+}
+
+// txSource is what blocks are filled from: nothing until the node has a
+// mempool.
+func (n *Node) txSource() miner.TxSource { return nil }
 
 // Chain returns the node's chain engine.
 func (n *Node) Chain() *chain.BlockChain { return n.chain }
@@ -133,12 +196,28 @@ func (n *Node) Run(ctx context.Context) error {
 		n.log.Info("serving metrics", "url", "http://"+n.metricsLn.Addr().String()+"/metrics")
 		parts = append(parts, func(ctx context.Context) error { return n.serveMetrics(ctx, n.metricsLn) })
 	}
+	if n.rpcLn != nil {
+		n.log.Info("serving JSON-RPC", "url", "http://"+n.rpcLn.Addr().String())
+		parts = append(parts, n.serveRPC)
+	}
 	switch {
 	case n.cfg.DevPeriod > 0:
 		parts = append(parts, n.runDevMiner)
-	case n.miner != nil:
-		parts = append(parts, n.miner.Run)
+	case n.cfg.Mine:
+		parts = append(parts, func(ctx context.Context) error {
+			n.mining.Store(true)
+			defer n.mining.Store(false)
+			return n.miner.Run(ctx)
+		})
 	}
+	go func() {
+		select {
+		case <-n.stopped:
+			n.log.Info("stop requested over RPC")
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
 
 	errs := make(chan error, len(parts))
 	for _, run := range parts {

@@ -11,17 +11,25 @@ import (
 	"testing"
 	"time"
 
+	"github.com/btcsuite/btcd/btcec/v2"
+
 	"github.com/flint-chain/flint/chain"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// testKey is a valid x-only key for coinbases in tests.
+func testKey() [32]byte {
+	priv, _ := btcec.PrivKeyFromBytes([]byte("flint node test key, 32 bytes!!!"))
+	return XOnly(priv)
+}
 
 func devConfig(dir string) Config {
 	return Config{
 		Params:    chain.RegTestParams(),
 		DataDir:   dir,
 		DevPeriod: 5 * time.Millisecond,
-		MinePayTo: [32]byte{7},
+		MinePayTo: testKey(),
 		Logger:    quiet,
 	}
 }

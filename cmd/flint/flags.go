@@ -37,6 +37,21 @@ var (
 		Value:   "text",
 		EnvVars: []string{"FLINT_LOG_FORMAT"},
 	}
+	rpcAddrFlag = &cli.StringFlag{
+		Name:    "rpc.addr",
+		Usage:   "JSON-RPC listen address (default: 127.0.0.1 and the network's RPC port; \"off\" to disable)",
+		EnvVars: []string{"FLINT_RPC_ADDR"},
+	}
+	rpcUserFlag = &cli.StringFlag{
+		Name:    "rpc.user",
+		Usage:   "RPC user name (default: a random cookie in the data directory)",
+		EnvVars: []string{"FLINT_RPC_USER"},
+	}
+	rpcPasswordFlag = &cli.StringFlag{
+		Name:    "rpc.password",
+		Usage:   "RPC password, with --rpc.user",
+		EnvVars: []string{"FLINT_RPC_PASSWORD"},
+	}
 	threadsFlag = &cli.IntFlag{
 		Name:    "mine.threads",
 		Usage:   "mining threads (default: all cores)",
@@ -76,4 +91,17 @@ func defaultDataDir(p *chain.Params) (string, error) {
 		}
 	}
 	return filepath.Join(base, "flint", p.Name), nil
+}
+
+// rpcListenAddr returns the RPC address for the node: the flag, or
+// 127.0.0.1 and the network's port; "" when RPC is off.
+func rpcListenAddr(ctx *cli.Context, p *chain.Params) string {
+	switch addr := ctx.String(rpcAddrFlag.Name); addr {
+	case "off":
+		return ""
+	case "":
+		return fmt.Sprintf("127.0.0.1:%d", p.DefaultRPCPort)
+	default:
+		return addr
+	}
 }

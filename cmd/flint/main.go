@@ -23,6 +23,7 @@ func run(args []string) error {
 		Usage: "a minimal proof-of-work cryptocurrency node",
 		Commands: []*cli.Command{
 			nodeCommand,
+			rpcCommand,
 			minerCommand,
 		},
 		HideHelpCommand: true,

@@ -1,9 +1,10 @@
 package main
 
 import (
-	"github.com/flint-chain/flint/chain"
 	"strings"
 	"testing"
+
+	"github.com/flint-chain/flint/chain"
 )
 
 func TestNodeFlagErrors(t *testing.T) {

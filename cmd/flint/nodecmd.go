@@ -13,6 +13,7 @@ import (
 
 	"github.com/flint-chain/flint/chain"
 	"github.com/flint-chain/flint/node"
+	"github.com/flint-chain/flint/rpc"
 )
 
 var (
@@ -46,7 +47,8 @@ var nodeCommand = &cli.Command{
 	Name:  "node",
 	Usage: "run a full node",
 	Flags: []cli.Flag{
-		networkFlag, dataDirFlag, mineFlag, mineAddressFlag, threadsFlag,
+		networkFlag, dataDirFlag, rpcAddrFlag, rpcUserFlag, rpcPasswordFlag,
+		mineFlag, mineAddressFlag, threadsFlag,
 		devFlag, devPeriodFlag, metricsAddrFlag, logLevelFlag, logFormatFlag,
 	},
 	Action: runNode,
@@ -72,6 +74,9 @@ func runNode(ctx *cli.Context) error {
 		Mine:        ctx.Bool(mineFlag.Name),
 		MineThreads: ctx.Int(threadsFlag.Name),
 		MetricsAddr: ctx.String(metricsAddrFlag.Name),
+		RPCAddr:     rpcListenAddr(ctx, params),
+		RPCUser:     ctx.String(rpcUserFlag.Name),
+		RPCPassword: ctx.String(rpcPasswordFlag.Name),
 		Logger:      log,
 	}
 	if dev && cfg.DataDir == "" {
@@ -91,6 +96,9 @@ func runNode(ctx *cli.Context) error {
 	} else if cfg.Mine && !dev {
 		return fmt.Errorf("--mine needs --mine.address")
 	}
+	if (cfg.RPCUser == "") != (cfg.RPCPassword == "") {
+		return fmt.Errorf("--rpc.user and --rpc.password go together")
+	}
 	if dev {
 		if err := setUpDev(ctx, &cfg); err != nil {
 			return err
@@ -100,6 +108,9 @@ func runNode(ctx *cli.Context) error {
 	n, err := node.New(cfg)
 	if err != nil {
 		return err
+	}
+	if dev {
+		printDevSummary(ctx, cfg, n)
 	}
 	runCtx, stop := shutdownContext(log.Info)
 	defer stop()
@@ -124,13 +135,28 @@ func setUpDev(ctx *cli.Context, cfg *node.Config) error {
 		}
 		cfg.MinePayTo = node.XOnly(priv)
 	}
-	fmt.Fprintf(ctx.App.Writer, `Flint dev node (regtest)
+	return nil
+}
+
+// printDevSummary tells a new user, in one short block, where the dev node
+// is and what to try next.
+func printDevSummary(ctx *cli.Context, cfg node.Config, n *node.Node) {
+	addr := chain.EncodeAddress(cfg.Params, cfg.MinePayTo)
+	rpcLine := "off (--rpc.addr off)"
+	if a := n.RPCAddr(); a != "" {
+		rpcLine = "http://" + a + "  (cookie: " + filepath.Join(cfg.DataDir, rpc.CookieFile) + ")"
+	}
+	dd := cfg.DataDir
+	fmt.Fprintf(ctx.App.Writer, `Flint dev node (regtest), a block every %v; stop with Ctrl-C
   data directory: %s
+  JSON-RPC:       %s
   mining to:      %s
   dev key:        %s (unencrypted: for development only)
-  a block every %v; stop with Ctrl-C
-`, cfg.DataDir, chain.EncodeAddress(cfg.Params, cfg.MinePayTo), keyFile, cfg.DevPeriod)
-	return nil
+Try:
+  go run ./cmd/flint rpc --network regtest --datadir %s getbalance %s
+  go run ./cmd/flint rpc --network regtest --datadir %s generatetoaddress 10 %s
+  go run ./cmd/flint rpc --network regtest --datadir %s getblockchaininfo
+`, cfg.DevPeriod, dd, rpcLine, addr, filepath.Join(dd, "dev-miner.key"), dd, addr, dd, addr, dd)
 }
 
 // shutdownContext returns a context cancelled by the first SIGINT or

@@ -1,0 +1,56 @@
+package node
+
+import (
+	"context"
+	"path/filepath"
+	"time"
+
+	"github.com/flint-chain/flint/chain"
+	"github.com/flint-chain/flint/miner"
+	"github.com/flint-chain/flint/rpc"
+)
+
+// newRPCServer builds the JSON-RPC server over the node's parts. stop ends
+// the node (the stop method).
+func (n *Node) newRPCServer(stop func()) (*rpc.Server, error) {
+	cfg := rpc.Config{
+		Params:        n.cfg.Params,
+		Chain:         n.chain,
+		BlockTemplate: n.blockTemplate,
+		MinerStatus:   n.minerStatus,
+		Stop:          stop,
+		CookiePath:    filepath.Join(n.cfg.DataDir, rpc.CookieFile),
+		User:          n.cfg.RPCUser,
+		Password:      n.cfg.RPCPassword,
+		Logger:        n.cfg.Logger,
+	}
+	// Blocks on demand are for regtest (and so the dev node) only.
+	if n.cfg.Params.NoRetarget && n.miner != nil {
+		cfg.Generate = n.miner.Generate
+	}
+	return rpc.NewServer(cfg)
+}
+
+// blockTemplate is getblocktemplate's source: a block on the tip paying
+// payTo, with the mempool's selection.
+func (n *Node) blockTemplate(payTo [32]byte) (*chain.Block, error) {
+	t, err := miner.NewTemplate(n.cfg.Params, n.chain.BestState(), time.Now(), payTo, n.txSource())
+	if err != nil {
+		return nil, err
+	}
+	return t.Block, nil
+}
+
+// minerStatus reports the local miner for getmininginfo.
+func (n *Node) minerStatus() rpc.MinerStatus {
+	if n.miner == nil {
+		return rpc.MinerStatus{}
+	}
+	total, per := n.miner.HashRate()
+	return rpc.MinerStatus{Mining: n.mining.Load(), Threads: len(per), HashRate: total}
+}
+
+// serveRPC serves JSON-RPC on the node's bound listener until ctx ends.
+func (n *Node) serveRPC(ctx context.Context) error {
+	return n.rpc.Serve(ctx, n.rpcLn)
+}
