@@ -22,6 +22,8 @@ const (
 	// refreshInterval is how often the template is rebuilt to update its
 	// time and pick up new mempool fees.
 	refreshInterval = 5 * time.Second
+	// templateRetry is how long Run waits after a template source failed.
+	templateRetry = time.Second
 )
 
 // Config is what a Miner needs from the node. Neighbours are function
@@ -29,8 +31,12 @@ const (
 type Config struct {
 	// Params are the network's parameters. Required.
 	Params *chain.Params
-	// BestState returns the chain's tip. Required.
+	// BestState returns the chain's tip. Required unless Template is set.
 	BestState func() chain.BestState
+	// Template, when set, supplies the templates Run mines instead of
+	// building them from BestState and Txs: an external miner gets them
+	// from a node over RPC.
+	Template func() (*Template, error)
 	// ProcessBlock submits a solved block through the same path as a block
 	// from the network. Required.
 	ProcessBlock func(context.Context, *chain.Block) (chain.ProcessResult, error)
@@ -77,8 +83,8 @@ type Miner struct {
 
 // New returns a miner. It does not start mining: call Run or Generate.
 func New(cfg Config) (*Miner, error) {
-	if cfg.Params == nil || cfg.BestState == nil || cfg.ProcessBlock == nil {
-		return nil, errors.New("miner: Config needs Params, BestState and ProcessBlock")
+	if cfg.Params == nil || (cfg.BestState == nil && cfg.Template == nil) || cfg.ProcessBlock == nil {
+		return nil, errors.New("miner: Config needs Params, BestState or Template, and ProcessBlock")
 	}
 	if cfg.Threads <= 0 {
 		cfg.Threads = runtime.NumCPU()
@@ -151,8 +157,22 @@ func (m *Miner) Run(ctx context.Context) error {
 			return nil
 		}
 		tmpl, err := m.template()
-		if err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err != nil && m.cfg.Template == nil {
 			return err
+		}
+		if err != nil {
+			// A remote template source may be down for a moment (a
+			// node restarting): wait and ask again.
+			m.log.Warn("no block template", "err", err)
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(templateRetry):
+			}
+			continue
 		}
 		roundCtx, cancel := context.WithCancel(ctx)
 		found := make(chan *chain.Block, m.cfg.Threads)
@@ -203,8 +223,12 @@ func (m *Miner) waitRound(ctx context.Context, cancel func(), ticker *time.Ticke
 	}
 }
 
-// template builds a template on the current tip.
+// template builds a template on the current tip, or takes one from the
+// configured source.
 func (m *Miner) template() (*Template, error) {
+	if m.cfg.Template != nil {
+		return m.cfg.Template()
+	}
 	return NewTemplate(m.cfg.Params, m.cfg.BestState(), m.cfg.Now(), m.cfg.PayTo, m.cfg.Txs)
 }
 
@@ -269,6 +293,9 @@ func (m *Miner) submit(ctx context.Context, b *chain.Block) {
 // node's steady block production use; it runs on the calling goroutine and
 // all threads.
 func (m *Miner) Generate(ctx context.Context, n int, payTo [32]byte) ([]chain.Hash, error) {
+	if m.cfg.BestState == nil {
+		return nil, errors.New("miner: Generate needs the chain's BestState")
+	}
 	var hashes []chain.Hash
 	for len(hashes) < n {
 		t, err := NewTemplate(m.cfg.Params, m.cfg.BestState(), m.cfg.Now(), payTo, m.cfg.Txs)

@@ -247,3 +247,27 @@ func TestHashRate(t *testing.T) {
 		t.Fatalf("rates %v total %v, want 1500+500", per, total)
 	}
 }
+
+func TestTemplateFromBlock(t *testing.T) {
+	p := chain.RegTestParams()
+	best := chain.BestState{Hash: p.GenesisHash, NextBits: p.PowLimitBits, MedianTime: 1}
+	local, err := NewTemplate(p, best, time.Unix(100, 0), payKey, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := TemplateFromBlock(p, local.Block, 1)
+	if err != nil || got.Target != local.Target || got.Height != 1 || got.Fees != 0 {
+		t.Fatalf("template from block %+v %v", got, err)
+	}
+	if _, err := TemplateFromBlock(p, local.Block, 2); err == nil {
+		t.Error("template with a coinbase of another height accepted")
+	}
+	bad := *local.Block
+	bad.Header.Bits = 0x04923456
+	if _, err := TemplateFromBlock(p, &bad, 1); err == nil {
+		t.Error("template with undecodable bits accepted")
+	}
+	if _, err := TemplateFromBlock(p, &chain.Block{Header: local.Block.Header}, 1); err == nil {
+		t.Error("template without a coinbase accepted")
+	}
+}

@@ -116,3 +116,27 @@ func reverse(b []byte) {
 		b[i], b[j] = b[j], b[i]
 	}
 }
+
+// TemplateFromBlock makes a template of a block built elsewhere (a node's
+// getblocktemplate) at the given height. The block must carry a coinbase;
+// the search replaces its witness with its own extra nonces.
+func TemplateFromBlock(p *chain.Params, b *chain.Block, height uint32) (*Template, error) {
+	if len(b.Txs) == 0 || !b.Txs[0].IsCoinbase() {
+		return nil, errors.New("miner: template block has no coinbase")
+	}
+	if b.Txs[0].LockTime != height {
+		return nil, fmt.Errorf("miner: template coinbase locktime %d is not its height %d", b.Txs[0].LockTime, height)
+	}
+	target, err := chain.CompactToTarget(b.Header.Bits, p.PowLimit)
+	if err != nil {
+		return nil, fmt.Errorf("miner: template bits: %w", err)
+	}
+	t := &Template{Block: b, Height: height}
+	for _, out := range b.Txs[0].Outputs {
+		t.Fees += out.Value
+	}
+	t.Fees -= min(t.Fees, p.CalcBlockSubsidy(height))
+	target.FillBytes(t.Target[:])
+	reverse(t.Target[:])
+	return t, nil
+}

@@ -1,13 +1,18 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"runtime"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/flint-chain/flint/chain"
+	"github.com/flint-chain/flint/miner"
 	"github.com/flint-chain/flint/miner/kernel"
+	"github.com/flint-chain/flint/rpc"
 )
 
 var benchDurationFlag = &cli.DurationFlag{
@@ -16,9 +21,22 @@ var benchDurationFlag = &cli.DurationFlag{
 	Value: 3 * time.Second,
 }
 
+var minerAddressFlag = &cli.StringFlag{
+	Name:     "address",
+	Usage:    "address the mined coinbases pay",
+	Required: true,
+	EnvVars:  []string{"FLINT_MINE_ADDRESS"},
+}
+
 var minerCommand = &cli.Command{
 	Name:  "miner",
-	Usage: "mining tools",
+	Usage: "mine for a node over JSON-RPC (getblocktemplate / submitblock), or benchmark the kernels",
+	Description: `flint miner --rpc.url URL --address ADDR [--mine.threads N] runs the
+search in this process, on this machine, for a node that may be elsewhere:
+it takes block templates from the node, follows its tip, and submits what
+it solves.`,
+	Flags:  append(append([]cli.Flag{}, rpcClientFlags...), minerAddressFlag, threadsFlag, logLevelFlag, logFormatFlag),
+	Action: runExternalMiner,
 	Subcommands: []*cli.Command{{
 		Name:   "bench",
 		Usage:  "measure each SHA-256d kernel this CPU supports, on one thread and on all",
@@ -38,4 +56,87 @@ func runMinerBench(ctx *cli.Context) error {
 		fmt.Fprintf(w, "%-10s %9.2f MH/s %9.2f MH/s\n", k.Name(), one/1e6, all/1e6)
 	}
 	return nil
+}
+
+// tipPollInterval is how often the external miner asks the node for its
+// tip; a change makes the workers drop their template.
+const tipPollInterval = 500 * time.Millisecond
+
+func runExternalMiner(ctx *cli.Context) error {
+	log, err := newLogger(ctx)
+	if err != nil {
+		return err
+	}
+	params, err := chain.ParamsByName(ctx.String(networkFlag.Name))
+	if err != nil {
+		return err
+	}
+	address := ctx.String(minerAddressFlag.Name)
+	payTo, err := chain.DecodeAddress(params, address)
+	if err != nil {
+		return fmt.Errorf("--address: %w", err)
+	}
+	client, err := newRPCClient(ctx)
+	if err != nil {
+		return err
+	}
+	runCtx, stop := shutdownContext(log.Info)
+	defer stop()
+	if err := client.WaitReady(runCtx); err != nil {
+		return fmt.Errorf("node not reachable: %w", err)
+	}
+
+	m, err := miner.New(miner.Config{
+		Params: params,
+		Template: func() (*miner.Template, error) {
+			t, err := client.GetBlockTemplate(runCtx, address)
+			if err != nil {
+				return nil, err
+			}
+			b, err := t.DecodeBlock()
+			if err != nil {
+				return nil, err
+			}
+			return miner.TemplateFromBlock(params, b, t.Height)
+		},
+		ProcessBlock: func(ctx context.Context, b *chain.Block) (chain.ProcessResult, error) {
+			reason, err := client.SubmitBlock(ctx, b)
+			if err == nil && reason != "" {
+				err = fmt.Errorf("node refused the block: %s", reason)
+			}
+			// A coinbase's locktime is its block's height.
+			return chain.ProcessResult{Hash: b.BlockHash(), Height: b.Txs[0].LockTime}, err
+		},
+		PayTo:   payTo,
+		Threads: ctx.Int(threadsFlag.Name),
+		Logger:  log,
+	})
+	if err != nil {
+		return err
+	}
+	go followTip(runCtx, client, m, log)
+	return m.Run(runCtx)
+}
+
+// followTip polls the node's best block and tells the miner when it moves.
+func followTip(ctx context.Context, client *rpc.Client, m *miner.Miner, log *slog.Logger) {
+	ticker := time.NewTicker(tipPollInterval)
+	defer ticker.Stop()
+	var last chain.Hash
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+			h, err := client.GetBestBlockHash(ctx)
+			if err != nil {
+				log.Warn("asking the node for its tip", "err", err)
+				continue
+			}
+			if h != last {
+				last = h
+				m.NotifyNewTip()
+			}
+		}
+	}
 }

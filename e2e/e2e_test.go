@@ -1,0 +1,197 @@
+//go:build unix
+
+// Package e2e runs the flint binary as users do: real processes talking
+// over JSON-RPC on 127.0.0.1.
+package e2e
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// flintBin is the binary built once for the package's tests.
+var flintBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "flint-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	flintBin = filepath.Join(dir, "flint")
+	build := exec.Command("go", "build", "-o", flintBin, "../cmd/flint")
+	build.Stdout, build.Stderr = os.Stdout, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building flint:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// process is a running flint command whose output is collected.
+type process struct {
+	cmd *exec.Cmd
+	out *syncBuffer
+}
+
+func start(t *testing.T, args ...string) *process {
+	t.Helper()
+	p := &process{cmd: exec.Command(flintBin, args...), out: &syncBuffer{}}
+	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if p.cmd.ProcessState == nil {
+			p.cmd.Process.Kill()
+			p.cmd.Wait()
+		}
+		if t.Failed() {
+			t.Logf("output of flint %s:\n%s", strings.Join(args, " "), p.out.String())
+		}
+	})
+	return p
+}
+
+// stop sends SIGINT and expects a clean exit within 5 s.
+func (p *process) stop(t *testing.T) {
+	t.Helper()
+	p.cmd.Process.Signal(syscall.SIGINT)
+	p.wait(t, 5*time.Second)
+}
+
+func (p *process) wait(t *testing.T, d time.Duration) {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- p.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("flint exited with %v", err)
+		}
+	case <-time.After(d):
+		t.Fatalf("flint did not exit within %v", d)
+	}
+}
+
+// flint runs a flint command to completion and returns its stdout.
+func flint(t *testing.T, args ...string) string {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	cmd := exec.Command(flintBin, args...)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("flint %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	return strings.TrimSpace(stdout.String())
+}
+
+// eventually polls cond until it holds or 30 s pass.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// freePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+func freePort(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func TestDevNode(t *testing.T) {
+	dir := t.TempDir()
+	rpcAddr := freePort(t)
+	node := start(t, "node", "--dev", "--dev.period", "100ms", "--datadir", dir, "--rpc.addr", rpcAddr)
+	var address string
+	eventually(t, "the dev summary", func() bool {
+		m := regexp.MustCompile(`mining to:\s+(rflt1\S+)`).FindStringSubmatch(node.out.String())
+		if m != nil {
+			address = m[1]
+		}
+		return m != nil && strings.Contains(node.out.String(), "JSON-RPC:")
+	})
+	rpcArgs := []string{"rpc", "--network", "regtest", "--datadir", dir, "--rpc.url", rpcAddr}
+	eventually(t, "three dev blocks", func() bool {
+		n, _ := strconv.Atoi(flint(t, append(rpcArgs, "getblockcount")...))
+		return n >= 3
+	})
+	flint(t, append(rpcArgs, "generatetoaddress", "5", address)...)
+	balance := flint(t, append(rpcArgs, "getbalance", address)...)
+	if v, err := strconv.ParseFloat(balance, 64); err != nil || v < 8*50 {
+		t.Fatalf("balance %q after 8 blocks", balance)
+	}
+	node.stop(t)
+
+	// The data directory is kept: a restart resumes at the same tip.
+	node = start(t, "node", "--network", "regtest", "--datadir", dir, "--rpc.addr", rpcAddr)
+	eventually(t, "the restarted node", func() bool {
+		out, err := exec.Command(flintBin, append(rpcArgs, "getblockcount")...).Output()
+		n, _ := strconv.Atoi(strings.TrimSpace(string(out)))
+		return err == nil && n >= 8
+	})
+	node.stop(t)
+}
+
+func TestExternalMiner(t *testing.T) {
+	dir := t.TempDir()
+	rpcAddr := freePort(t)
+	node := start(t, "node", "--network", "regtest", "--datadir", dir, "--rpc.addr", rpcAddr)
+	rpcArgs := []string{"--network", "regtest", "--datadir", dir, "--rpc.url", rpcAddr}
+	eventually(t, "the node's RPC", func() bool {
+		return exec.Command(flintBin, append([]string{"rpc"}, append(rpcArgs, "getblockcount")...)...).Run() == nil
+	})
+	address := "rflt1p9z6n2en2cu22v5lypg67tlcufh5yldlhzvmqmwjdpd0z8kvu657qx0mdmn"
+	miner := start(t, append(append([]string{"miner"}, rpcArgs...), "--address", address, "--mine.threads", "1")...)
+	eventually(t, "20 blocks from the external miner", func() bool {
+		n, _ := strconv.Atoi(flint(t, append([]string{"rpc"}, append(rpcArgs, "getblockcount")...)...))
+		return n >= 20
+	})
+	miner.stop(t)
+	if bal := flint(t, append([]string{"rpc"}, append(rpcArgs, "getbalance", address)...)...); bal == "0.00000000" {
+		t.Fatal("the miner's address holds nothing")
+	}
+	flint(t, append([]string{"rpc"}, append(rpcArgs, "stop")...)...)
+	node.wait(t, 5*time.Second)
+}
+
+// syncBuffer is a bytes.Buffer safe for a process writing while a test
+// reads.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
