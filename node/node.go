@@ -22,6 +22,7 @@ import (
 	"github.com/btcsuite/btcd/btcec/v2/schnorr"
 
 	"github.com/flint-chain/flint/chain"
+	"github.com/flint-chain/flint/mempool"
 	"github.com/flint-chain/flint/miner"
 	"github.com/flint-chain/flint/rpc"
 )
@@ -48,6 +49,8 @@ type Config struct {
 	RPCUser, RPCPassword string
 	// MetricsAddr, when set, is where /metrics and /healthz are served.
 	MetricsAddr string
+	// MempoolPolicy is the relay policy; zero fields take the defaults.
+	MempoolPolicy mempool.Policy
 	// Logger receives every subsystem's lines.
 	Logger *slog.Logger
 }
@@ -57,6 +60,7 @@ type Node struct {
 	cfg     Config
 	chain   *chain.BlockChain
 	miner   *miner.Miner
+	mempool *mempool.TxPool
 	metrics *metrics
 	rpc     *rpc.Server
 	// rpcLn and metricsLn are the bound listeners, nil when not serving.
@@ -98,7 +102,11 @@ func New(cfg Config) (*Node, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
-	c, err := chain.New(chain.Config{Params: cfg.Params, DataDir: filepath.Join(cfg.DataDir, "chain"), Logger: cfg.Logger})
+	// One signature cache for chain and mempool: what the pool verified,
+	// block connection does not verify again.
+	sigCache := chain.NewSigCache(chain.DefaultSigCacheSize)
+	c, err := chain.New(chain.Config{Params: cfg.Params, DataDir: filepath.Join(cfg.DataDir, "chain"),
+		SigCache: sigCache, Logger: cfg.Logger})
 	if err != nil {
 		if errors.Is(err, chain.ErrDataDirInUse) {
 			return nil, fmt.Errorf("data directory %s is in use by another flint process", cfg.DataDir)
@@ -109,7 +117,7 @@ func New(cfg Config) (*Node, error) {
 	var once sync.Once
 	n.stop = func() { once.Do(func() { close(n.stopped) }) }
 	n.metrics = newMetrics(n)
-	if err := n.build(); err != nil {
+	if err := n.build(sigCache); err != nil {
 		n.closeListeners()
 		c.Close()
 		return nil, err
@@ -120,8 +128,11 @@ func New(cfg Config) (*Node, error) {
 // build creates the node's parts on its open chain and binds its listeners,
 // so that a port in use is reported before the node starts and tests can
 // read the addresses.
-func (n *Node) build() error {
+func (n *Node) build(sigCache *chain.SigCache) error {
 	cfg, c := n.cfg, n.chain
+	if err := n.newMempool(sigCache); err != nil {
+		return err
+	}
 	var prev chain.NotificationType = -1
 	c.Subscribe(func(ev chain.Notification) {
 		n.metrics.observe(ev, prev)
@@ -138,6 +149,7 @@ func (n *Node) build() error {
 			PayTo:        cfg.MinePayTo,
 			Threads:      cfg.MineThreads,
 			Txs:          n.txSource(),
+			TxsUpdated:   n.mempool.LastUpdated,
 			Logger:       cfg.Logger,
 		})
 		if err != nil {
@@ -178,10 +190,6 @@ func (n *Node) closeListeners() {
 		}
 	}
 }
-
-// txSource is what blocks are filled from: nothing until the node has a
-// mempool.
-func (n *Node) txSource() miner.TxSource { return nil }
 
 // Chain returns the node's chain engine.
 func (n *Node) Chain() *chain.BlockChain { return n.chain }
@@ -234,6 +242,7 @@ func (n *Node) Run(ctx context.Context) error {
 			first = err
 		}
 	}
+	n.saveMempool()
 	if err := n.chain.Close(); err != nil {
 		n.log.Error("closing the chain database", "err", err)
 	}

@@ -18,11 +18,14 @@ import (
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-// testKey is a valid x-only key for coinbases in tests.
-func testKey() [32]byte {
+// testPriv is the key tests mine to and spend from.
+func testPriv() *btcec.PrivateKey {
 	priv, _ := btcec.PrivKeyFromBytes([]byte("flint node test key, 32 bytes!!!"))
-	return XOnly(priv)
+	return priv
 }
+
+// testKey is testPriv's x-only key.
+func testKey() [32]byte { return XOnly(testPriv()) }
 
 func devConfig(dir string) Config {
 	return Config{

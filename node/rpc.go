@@ -28,6 +28,7 @@ func (n *Node) newRPCServer(stop func()) (*rpc.Server, error) {
 	if n.cfg.Params.NoRetarget && n.miner != nil {
 		cfg.Generate = n.miner.Generate
 	}
+	n.wireMempoolRPC(&cfg)
 	return rpc.NewServer(cfg)
 }
 

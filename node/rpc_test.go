@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/btcsuite/btcd/btcec/v2/schnorr"
+
 	"github.com/flint-chain/flint/chain"
 	"github.com/flint-chain/flint/rpc"
 )
@@ -86,4 +88,114 @@ func TestRPCOverRunningNode(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatal("node did not stop after the stop method")
 	}
+}
+
+// TestSendTransactionIsMined sends a signed spend over sendrawtransaction,
+// sees it in the mempool and then in the next generated block; a
+// transaction still pending at shutdown is in the pool after a restart.
+func TestSendTransactionIsMined(t *testing.T) {
+	dir := t.TempDir()
+	cfg := devConfig(dir)
+	cfg.DevPeriod = 0
+	cfg.RPCAddr = "127.0.0.1:0"
+	_, client, stop := startRPCNode(t, cfg)
+
+	ctx := t.Context()
+	addr := chain.EncodeAddress(cfg.Params, cfg.MinePayTo)
+	hashes, err := client.GenerateToAddress(ctx, int(cfg.Params.CoinbaseMaturity)+2, addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spend := func(blockHash chain.Hash, fee uint64) *chain.Tx {
+		b, err := client.GetBlock(ctx, blockHash)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cb := b.Txs[0]
+		tx := &chain.Tx{Version: 1, Inputs: []chain.TxIn{{Prev: chain.OutPoint{TxID: cb.TxID()}}},
+			Outputs: []chain.TxOut{{Value: cb.Outputs[0].Value - fee, PubKey: cfg.MinePayTo}}}
+		sigHash := chain.CalcSigHash(cfg.Params.GenesisHash, tx.TxID(), 0, cb.Outputs)
+		sig, err := schnorr.Sign(testPriv(), sigHash[:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		tx.Inputs[0].Witness = sig.Serialize()
+		return tx
+	}
+
+	tx := spend(hashes[0], 5000)
+	txid, err := client.SendRawTransaction(ctx, tx)
+	if err != nil || txid != tx.TxID() {
+		t.Fatalf("sendrawtransaction: %v %v", txid, err)
+	}
+	if pool, err := client.GetRawMempool(ctx); err != nil || len(pool) != 1 || pool[0] != txid {
+		t.Fatalf("mempool %v %v", pool, err)
+	}
+	mined, err := client.GenerateToAddress(ctx, 1, addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := client.GetBlock(ctx, mined[0])
+	if err != nil || len(b.Txs) != 2 || b.Txs[1].TxID() != txid {
+		t.Fatalf("the next block does not carry the transaction (%v)", err)
+	}
+	if b.Txs[0].Outputs[0].Value != cfg.Params.CalcBlockSubsidy(b.Txs[0].LockTime)+5000 {
+		t.Fatal("coinbase does not collect the fee")
+	}
+	if pool, _ := client.GetRawMempool(ctx); len(pool) != 0 {
+		t.Fatalf("mined transaction still in the mempool: %v", pool)
+	}
+
+	// A double spend of a confirmed output is refused with a verify code.
+	if _, err := client.SendRawTransaction(ctx, spend(hashes[0], 6000)); err == nil {
+		t.Fatal("double spend accepted")
+	}
+
+	pending := spend(hashes[1], 7000)
+	if _, err := client.SendRawTransaction(ctx, pending); err != nil {
+		t.Fatal(err)
+	}
+	stop()
+	_, client, stop = startRPCNode(t, cfg)
+	defer stop()
+	if pool, err := client.GetRawMempool(ctx); err != nil || len(pool) != 1 || pool[0] != pending.TxID() {
+		t.Fatalf("mempool after restart %v %v", pool, err)
+	}
+}
+
+// startRPCNode runs a node with RPC and returns a client; stop ends the
+// node and waits for it.
+func startRPCNode(t *testing.T, cfg Config) (*Node, *rpc.Client, func()) {
+	t.Helper()
+	n, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- n.Run(ctx) }()
+	stop := func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+	var auth rpc.Auth
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if auth, err = rpc.ReadCookie(filepath.Join(cfg.DataDir, rpc.CookieFile)); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			stop()
+			t.Fatalf("no cookie: %v", err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	client := rpc.NewClient("http://"+n.RPCAddr(), auth)
+	if err := client.WaitReady(t.Context()); err != nil {
+		stop()
+		t.Fatal(err)
+	}
+	return n, client, stop
 }
