@@ -51,6 +51,15 @@ func newMetrics(n *Node) *metrics {
 			Namespace: "flint", Name: "tip_height", Help: "Height of the main chain's tip.",
 		}, func() float64 { return float64(n.chain.BestState().Height) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Namespace: "flint", Name: "peers", Help: "Connected peers (the node runs alone until it has a p2p layer).",
+		}, func() float64 { return 0 }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Namespace: "flint", Name: "mempool_txs", Help: "Transactions in the mempool.",
+		}, func() float64 { return float64(n.mempool.Count()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Namespace: "flint", Name: "mempool_bytes", Help: "Serialized bytes of the mempool's transactions.",
+		}, func() float64 { return float64(n.mempool.Bytes()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Namespace: "flint", Name: "hashrate", Help: "Local mining hash rate, hashes per second.",
 		}, func() float64 {
 			if n.miner == nil {

@@ -120,7 +120,8 @@ func TestMetricsAndHealth(t *testing.T) {
 	}
 	base := "http://" + n.MetricsAddr()
 	body := get(t, base+"/metrics", http.StatusOK)
-	for _, series := range []string{"flint_tip_height", "flint_blocks_connected_total", "flint_block_process_seconds_count", "flint_reorgs_total", "flint_hashrate"} {
+	for _, series := range []string{"flint_tip_height", "flint_blocks_connected_total", "flint_block_process_seconds_count", "flint_reorgs_total", "flint_hashrate",
+		"flint_peers", "flint_mempool_txs", "flint_mempool_bytes"} {
 		if !strings.Contains(body, series) {
 			t.Errorf("/metrics lacks %s", series)
 		}
