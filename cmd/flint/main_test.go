@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -33,4 +35,29 @@ func TestNodeFlagErrors(t *testing.T) {
 func mainAddress(t *testing.T) string {
 	p := chain.MainNetParams()
 	return chain.EncodeAddress(p, p.GenesisBlock.Txs[0].Outputs[0].PubKey)
+}
+
+func TestNodeConfigFile(t *testing.T) {
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "flint.toml")
+	if err := os.WriteFile(cfgPath, []byte("network = \"moon\"\n[mine]\nthreads = 3\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// The file's setting is read...
+	err := run([]string{"flint", "node", "--config", cfgPath, "--datadir", dir})
+	if err == nil || !strings.Contains(err.Error(), `unknown network "moon"`) {
+		t.Fatalf("config network: %v", err)
+	}
+	// ...and a flag wins over it.
+	err = run([]string{"flint", "node", "--config", cfgPath, "--network", "regtest", "--datadir", dir, "--mine"})
+	if err == nil || !strings.Contains(err.Error(), "--mine needs --mine.address") {
+		t.Fatalf("flag over config: %v", err)
+	}
+	// A file that is not TOML is a clear error.
+	if err := os.WriteFile(cfgPath, []byte("network = = ="), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := run([]string{"flint", "node", "--config", cfgPath}); err == nil || !strings.Contains(err.Error(), "TOML") {
+		t.Fatalf("malformed config: %v", err)
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/urfave/cli/v2"
+	"github.com/urfave/cli/v2/altsrc"
 
 	"github.com/flint-chain/flint/chain"
 	"github.com/flint-chain/flint/node"
@@ -43,14 +44,28 @@ var (
 	}
 )
 
+var configFlag = &cli.StringFlag{
+	Name:    "config",
+	Usage:   "TOML file of node settings, named as the flags (rpc.addr is addr under [rpc]); flags and FLINT_* variables win",
+	EnvVars: []string{"FLINT_CONFIG"},
+}
+
+// configFlags are the node's settings that --config can also give. The
+// switches --mine and --dev are not among them: in TOML a key cannot be
+// both a value (mine = true) and the table of mine.address.
+var configFlags = []cli.Flag{
+	altsrc.NewStringFlag(networkFlag), altsrc.NewStringFlag(dataDirFlag),
+	altsrc.NewStringFlag(rpcAddrFlag), altsrc.NewStringFlag(rpcUserFlag), altsrc.NewStringFlag(rpcPasswordFlag),
+	altsrc.NewStringFlag(mineAddressFlag), altsrc.NewIntFlag(threadsFlag),
+	altsrc.NewDurationFlag(devPeriodFlag), altsrc.NewStringFlag(metricsAddrFlag),
+	altsrc.NewStringFlag(logLevelFlag), altsrc.NewStringFlag(logFormatFlag),
+}
+
 var nodeCommand = &cli.Command{
-	Name:  "node",
-	Usage: "run a full node",
-	Flags: []cli.Flag{
-		networkFlag, dataDirFlag, rpcAddrFlag, rpcUserFlag, rpcPasswordFlag,
-		mineFlag, mineAddressFlag, threadsFlag,
-		devFlag, devPeriodFlag, metricsAddrFlag, logLevelFlag, logFormatFlag,
-	},
+	Name:   "node",
+	Usage:  "run a full node",
+	Flags:  append(append([]cli.Flag{}, configFlags...), mineFlag, devFlag, configFlag),
+	Before: altsrc.InitInputSourceWithContext(configFlags, altsrc.NewTomlSourceFromFlagFunc(configFlag.Name)),
 	Action: runNode,
 }
 
