@@ -24,6 +24,7 @@ func run(args []string) error {
 		Commands: []*cli.Command{
 			nodeCommand,
 			rpcCommand,
+			walletCommand,
 			minerCommand,
 		},
 		HideHelpCommand: true,

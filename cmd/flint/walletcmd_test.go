@@ -1,0 +1,182 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/flint-chain/flint/chain"
+	"github.com/flint-chain/flint/wallet"
+)
+
+// fakeWalletNode is a node that holds one mature coin for the first
+// address it is asked about and records what it is sent.
+type fakeWalletNode struct {
+	params  *chain.Params
+	coinTo  [32]byte
+	hasCoin bool
+	sent    []*chain.Tx
+}
+
+func (n *fakeWalletNode) ListUnspent(ctx context.Context, addrs []string) ([]wallet.Unspent, error) {
+	var out []wallet.Unspent
+	for _, a := range addrs {
+		pk, err := chain.DecodeAddress(n.params, a)
+		if err != nil {
+			return nil, err
+		}
+		if n.hasCoin && pk == n.coinTo {
+			out = append(out, wallet.Unspent{OutPoint: chain.OutPoint{TxID: chain.Hash{1}}, Value: 50 * chain.UnitsPerFLT,
+				PubKey: pk, Height: 1, Coinbase: true, Confirmations: 200})
+		}
+	}
+	return out, nil
+}
+func (n *fakeWalletNode) BestHeight(context.Context) (uint32, error)           { return 200, nil }
+func (n *fakeWalletNode) EstimateFeeRate(context.Context, int) (uint64, error) { return 2, nil }
+func (n *fakeWalletNode) SendRawTransaction(_ context.Context, tx *chain.Tx) (chain.Hash, error) {
+	n.sent = append(n.sent, tx)
+	return tx.TxID(), nil
+}
+
+// runWallet runs "flint wallet ARGS..." with stdout captured and stdin
+// empty (not a terminal).
+func runWallet(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	app := &cli.App{Name: "flint", Commands: []*cli.Command{walletCommand}, Writer: &out, ErrWriter: &errOut,
+		Reader: strings.NewReader("")}
+	err := app.Run(append([]string{"flint", "wallet"}, args...))
+	return out.String(), err
+}
+
+func TestWalletCommands(t *testing.T) {
+	p := chain.RegTestParams()
+	node := &fakeWalletNode{params: p}
+	old := newWalletNode
+	newWalletNode = func(*cli.Context) (wallet.Node, error) { return node, nil }
+	t.Cleanup(func() { newWalletNode = old })
+	t.Setenv(walletPassphraseEnv, "test passphrase")
+
+	dir := t.TempDir()
+	path := filepath.Join(dir, "w.flw")
+	common := []string{"--network", "regtest", "--wallet", path, "--log.level", "error"}
+	args := func(cmd string, extra ...string) []string {
+		return append(append([]string{cmd}, common...), extra...)
+	}
+
+	// Interactive confirmation is needed without --yes.
+	if _, err := runWallet(t, args("create")...); err == nil || !strings.Contains(err.Error(), "--yes") {
+		t.Fatalf("create without a terminal: %v", err)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Fatal("a refused create wrote a file")
+	}
+	if testing.Short() {
+		t.Skip("creating a wallet runs Argon2id with 64 MiB")
+	}
+	out, err := runWallet(t, args("create", "--yes", "--json")...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var created struct{ Address, Mnemonic string }
+	if err := json.Unmarshal([]byte(out), &created); err != nil || len(strings.Fields(created.Mnemonic)) != 24 {
+		t.Fatalf("create output %q: %v", out, err)
+	}
+	if _, err := runWallet(t, args("create", "--yes")...); err == nil || !strings.Contains(err.Error(), "already exists") {
+		t.Fatalf("second create: %v", err)
+	}
+
+	out, err = runWallet(t, args("address")...)
+	if err != nil || strings.TrimSpace(out) != created.Address {
+		t.Fatalf("address = %q, %v; want %s", out, err, created.Address)
+	}
+	node.coinTo, node.hasCoin = mustDecode(t, p, created.Address), true
+
+	out, err = runWallet(t, args("balance", "--json")...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, `"confirmed": "50.00000000"`) || !strings.Contains(out, `"immature": "0.00000000"`) {
+		t.Fatalf("balance: %s", out)
+	}
+
+	before, _ := os.ReadFile(path)
+	other := chain.EncodeAddress(chain.MainNetParams(), node.coinTo)
+	bad := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"nine decimals", args("send", "--yes", "--to", created.Address, "--amount", "1.123456789"), "more than 8 decimal places"},
+		{"negative", args("send", "--yes", "--to", created.Address, "--amount", "-1"), "negative"},
+		{"zero", args("send", "--yes", "--to", created.Address, "--amount", "0"), "greater than zero"},
+		{"above balance", args("send", "--yes", "--to", created.Address, "--amount", "60"), "missing"},
+		{"other network", args("send", "--yes", "--to", other, "--amount", "1"), "invalid address"},
+		{"junk address", args("send", "--yes", "--to", "hello", "--amount", "1"), "invalid address"},
+		{"no confirmation", args("send", "--to", created.Address, "--amount", "1"), "--yes"},
+		{"zero fee rate", args("send", "--yes", "--to", created.Address, "--amount", "1", "--fee-rate", "0"), "--fee-rate"},
+	}
+	for _, c := range bad {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := runWallet(t, c.args...)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("err = %v, want %q", err, c.want)
+			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Fatalf("error is not one sentence: %q", err)
+			}
+		})
+	}
+	t.Setenv(walletPassphraseEnv, "wrong")
+	if _, err := runWallet(t, args("balance")...); err == nil || err.Error() != "wrong passphrase or corrupted wallet" {
+		t.Fatalf("wrong passphrase: %v", err)
+	}
+	t.Setenv(walletPassphraseEnv, "test passphrase")
+	if after, _ := os.ReadFile(path); !bytes.Equal(before, after) || len(node.sent) != 0 {
+		t.Fatal("a refused command wrote the wallet or broadcast")
+	}
+
+	out, err = runWallet(t, args("send", "--yes", "--json", "--to", created.Address, "--amount", "1.5")...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(node.sent) != 1 || !strings.Contains(out, `"amount": "1.50000000"`) {
+		t.Fatalf("send: %s (sent %d)", out, len(node.sent))
+	}
+	out, err = runWallet(t, args("history", "--json")...)
+	if err != nil || !strings.Contains(out, `"kind": "sent"`) {
+		t.Fatalf("history: %s %v", out, err)
+	}
+	out, err = runWallet(t, args("list-unspent")...)
+	if err != nil || !strings.Contains(out, "unconfirmed") {
+		t.Fatalf("list-unspent: %s %v", out, err)
+	}
+
+	os.Chmod(path, 0o644)
+	if _, err := runWallet(t, args("balance")...); err == nil || !strings.Contains(err.Error(), "chmod 600") {
+		t.Fatalf("open file: %v", err)
+	}
+	os.Chmod(path, 0o600)
+
+	newWalletNode = old
+	if _, err := runWallet(t, args("balance")...); err == nil || !strings.Contains(err.Error(), "cannot reach the node") {
+		t.Fatalf("no node: %v", err)
+	}
+}
+
+func mustDecode(t *testing.T, p *chain.Params, addr string) [32]byte {
+	t.Helper()
+	pk, err := chain.DecodeAddress(p, addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pk
+}
