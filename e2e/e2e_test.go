@@ -90,13 +90,23 @@ func (p *process) wait(t *testing.T, d time.Duration) {
 // flint runs a flint command to completion and returns its stdout.
 func flint(t *testing.T, args ...string) string {
 	t.Helper()
+	out, err := tryFlint(args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// tryFlint runs a flint command and returns its stdout, or an error with
+// its stderr.
+func tryFlint(args ...string) (string, error) {
 	var stdout, stderr bytes.Buffer
 	cmd := exec.Command(flintBin, args...)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		t.Fatalf("flint %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+		return "", fmt.Errorf("flint %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
 	}
-	return strings.TrimSpace(stdout.String())
+	return strings.TrimSpace(stdout.String()), nil
 }
 
 // eventually polls cond until it holds or 30 s pass.

@@ -4,11 +4,9 @@ package e2e
 
 import (
 	"context"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -29,7 +27,9 @@ import (
 func TestNodeRPCWalk(t *testing.T) {
 	dir := t.TempDir()
 	rpcAddr := freePort(t)
-	args := []string{"node", "--dev", "--dev.period", "200ms", "--datadir", dir, "--rpc.addr", rpcAddr}
+	params := chain.RegTestParams()
+	args := []string{"node", "--dev", "--dev.period", "200ms", "--datadir", dir, "--rpc.addr", rpcAddr,
+		"--mine.address", chain.EncodeAddress(params, testKey())}
 	node := start(t, args...)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -68,7 +68,6 @@ func TestNodeRPCWalk(t *testing.T) {
 	}
 
 	// Mature coins to spend, and a transaction in the mempool.
-	params := chain.RegTestParams()
 	addrRaw := devAddress(t, node)
 	if _, err := client.GenerateToAddress(ctx, int(params.CoinbaseMaturity)+1, addrRaw); err != nil {
 		t.Fatal(err)
@@ -164,7 +163,7 @@ func TestNodeRPCWalk(t *testing.T) {
 	}
 
 	// sendrawtransaction with a real spend of a mature coinbase.
-	tx := spendCoinbase(t, dir, b1, params)
+	tx := spendCoinbase(t, b1, params)
 	if id, err := client.SendRawTransaction(ctx, tx); err != nil || id != tx.TxID() {
 		t.Fatalf("sendrawtransaction: %v %v", id, err)
 	}
@@ -249,10 +248,10 @@ func devAddress(t *testing.T, node *process) string {
 	return addr
 }
 
-// spendCoinbase signs a spend of b's coinbase with the dev key in dir.
-func spendCoinbase(t *testing.T, dir string, b *chain.Block, p *chain.Params) *chain.Tx {
+// spendCoinbase signs a spend of b's coinbase, which pays testKey.
+func spendCoinbase(t *testing.T, b *chain.Block, p *chain.Params) *chain.Tx {
 	t.Helper()
-	priv := devKey(t, dir)
+	priv := testPriv()
 	cb := b.Txs[0]
 	tx := &chain.Tx{Version: 1, Inputs: []chain.TxIn{{Prev: chain.OutPoint{TxID: cb.TxID()}}},
 		Outputs: []chain.TxOut{{Value: cb.Outputs[0].Value - 10_000, PubKey: cb.Outputs[0].PubKey}}}
@@ -265,19 +264,16 @@ func spendCoinbase(t *testing.T, dir string, b *chain.Block, p *chain.Params) *c
 	return tx
 }
 
-// devKey reads the dev node's key from its data directory.
-func devKey(t *testing.T, dir string) *btcec.PrivateKey {
-	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(dir, "dev-miner.key"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := hex.DecodeString(strings.TrimSpace(string(raw)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	priv, _ := btcec.PrivKeyFromBytes(b)
+// testPriv is the key the walk's node mines to.
+func testPriv() *btcec.PrivateKey {
+	priv, _ := btcec.PrivKeyFromBytes([]byte("flint e2e test key, 32 bytes!!!!"))
 	return priv
+}
+
+// testKey is testPriv's x-only key.
+func testKey() (k [32]byte) {
+	copy(k[:], schnorr.SerializePubKey(testPriv().PubKey()))
+	return k
 }
 
 // signWith returns the BIP-340 signature of sigHash by priv.

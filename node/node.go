@@ -1,25 +1,19 @@
-// Package node wires Flint's parts — the chain engine and the miner today;
-// the mempool, p2p layer and RPC server as they arrive — into one process
+// Package node wires Flint's parts — the chain engine, mempool, miner, RPC
+// server and metrics, and the p2p layer when it arrives — into one process
 // that runs under one context.
 package node
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/btcsuite/btcd/btcec/v2"
-	"github.com/btcsuite/btcd/btcec/v2/schnorr"
 
 	"github.com/flint-chain/flint/chain"
 	"github.com/flint-chain/flint/mempool"
@@ -270,66 +264,4 @@ func (n *Node) runDevMiner(ctx context.Context) error {
 			n.log.Info("dev block", "height", best.Height, "hash", hashes[0])
 		}
 	}
-}
-
-// LoadOrCreateDevKey returns the dev miner's key from path, creating a
-// random one (mode 0600) if the file does not exist. The key is stored
-// unencrypted: it is for development networks only.
-func LoadOrCreateDevKey(path string) (*btcec.PrivateKey, error) {
-	raw, err := os.ReadFile(path)
-	if err == nil {
-		b, err := hex.DecodeString(strings.TrimSpace(string(raw)))
-		if err != nil || len(b) != 32 {
-			return nil, fmt.Errorf("dev key file %s is not 64 hex digits", path)
-		}
-		priv, _ := btcec.PrivKeyFromBytes(b)
-		return priv, nil
-	}
-	if !errors.Is(err, os.ErrNotExist) {
-		return nil, err
-	}
-	var b [32]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return nil, err
-	}
-	priv, _ := btcec.PrivKeyFromBytes(b[:])
-	if err := writeFileAtomic(path, []byte(hex.EncodeToString(b[:])+"\n"), 0o600); err != nil {
-		return nil, fmt.Errorf("write dev key: %w", err)
-	}
-	return priv, nil
-}
-
-// XOnly returns the BIP-340 x-only public key of priv.
-func XOnly(priv *btcec.PrivateKey) [32]byte {
-	var k [32]byte
-	copy(k[:], schnorr.SerializePubKey(priv.PubKey()))
-	return k
-}
-
-// writeFileAtomic writes data to a temporary file beside path, syncs it and
-// renames it over path, so path holds either its old content or the new,
-// never a part.
-func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
-	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // no-op once renamed
-	if err := f.Chmod(mode); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }

@@ -5,13 +5,12 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/btcsuite/btcd/btcec/v2/schnorr"
 
 	"github.com/flint-chain/flint/chain"
 )
@@ -25,7 +24,10 @@ func testPriv() *btcec.PrivateKey {
 }
 
 // testKey is testPriv's x-only key.
-func testKey() [32]byte { return XOnly(testPriv()) }
+func testKey() (k [32]byte) {
+	copy(k[:], schnorr.SerializePubKey(testPriv().PubKey()))
+	return k
+}
 
 func devConfig(dir string) Config {
 	return Config{
@@ -80,28 +82,6 @@ func TestDevNodeMinesAndResumes(t *testing.T) {
 		t.Fatalf("restart at %v (height %d), want %v", got.Hash, got.Height, stopped.Hash)
 	}
 	runUntil(t, n, stopped.Height+2)
-}
-
-func TestDevKeyPersists(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "dev-miner.key")
-	a, err := LoadOrCreateDevKey(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := os.Stat(path)
-	if err != nil || info.Mode().Perm() != 0o600 {
-		t.Fatalf("key file mode %v (%v), want 0600", info.Mode(), err)
-	}
-	b, err := LoadOrCreateDevKey(path)
-	if err != nil || XOnly(a) != XOnly(b) {
-		t.Fatalf("reloaded key differs (%v)", err)
-	}
-	if err := os.WriteFile(path, []byte("not hex"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := LoadOrCreateDevKey(path); err == nil {
-		t.Fatal("corrupt key file accepted")
-	}
 }
 
 func TestMetricsAndHealth(t *testing.T) {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"github.com/flint-chain/flint/chain"
 	"github.com/flint-chain/flint/node"
 	"github.com/flint-chain/flint/rpc"
+	"github.com/flint-chain/flint/wallet"
 )
 
 var (
@@ -114,8 +116,9 @@ func runNode(ctx *cli.Context) error {
 	if (cfg.RPCUser == "") != (cfg.RPCPassword == "") {
 		return fmt.Errorf("--rpc.user and --rpc.password go together")
 	}
+	var devWallet string
 	if dev {
-		if err := setUpDev(ctx, &cfg); err != nil {
+		if devWallet, err = setUpDev(ctx, &cfg, log); err != nil {
 			return err
 		}
 	}
@@ -125,7 +128,7 @@ func runNode(ctx *cli.Context) error {
 		return err
 	}
 	if dev {
-		printDevSummary(ctx, cfg, n)
+		printDevSummary(ctx, cfg, n, devWallet)
 	}
 	runCtx, stop := shutdownContext(log.Info)
 	defer stop()
@@ -133,45 +136,61 @@ func runNode(ctx *cli.Context) error {
 }
 
 // setUpDev fills in the dev mode: a steady block period and, unless
-// --mine.address was given, a dev key kept in the data directory.
-func setUpDev(ctx *cli.Context, cfg *node.Config) error {
+// --mine.address was given, a dev wallet in the data directory to mine to.
+// It returns the dev wallet's path ("" with --mine.address).
+func setUpDev(ctx *cli.Context, cfg *node.Config, log *slog.Logger) (string, error) {
 	cfg.DevPeriod = ctx.Duration(devPeriodFlag.Name)
 	if cfg.DevPeriod <= 0 {
-		return fmt.Errorf("--dev.period must be positive")
+		return "", fmt.Errorf("--dev.period must be positive")
 	}
-	keyFile := filepath.Join(cfg.DataDir, "dev-miner.key")
-	if ctx.String(mineAddressFlag.Name) == "" {
-		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-			return err
-		}
-		priv, err := node.LoadOrCreateDevKey(keyFile)
-		if err != nil {
-			return fmt.Errorf("dev key: %w", err)
-		}
-		cfg.MinePayTo = node.XOnly(priv)
+	if ctx.String(mineAddressFlag.Name) != "" {
+		return "", nil
 	}
-	return nil
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return "", err
+	}
+	path := filepath.Join(cfg.DataDir, defaultWalletFile)
+	w, created, err := wallet.OpenOrCreateDev(path, cfg.Params, wallet.WithLogger(log))
+	if err != nil {
+		return "", fmt.Errorf("dev wallet: %w", err)
+	}
+	defer w.Close()
+	addrs, err := w.Addresses(wallet.ReceiveBranch)
+	if err != nil || len(addrs) == 0 {
+		return "", fmt.Errorf("dev wallet has no receive address: %v", err)
+	}
+	if cfg.MinePayTo, err = chain.DecodeAddress(cfg.Params, addrs[0]); err != nil {
+		return "", err
+	}
+	if created {
+		log.Info("dev wallet created", "path", path)
+	}
+	return path, nil
 }
 
 // printDevSummary tells a new user, in one short block, where the dev node
 // is and what to try next.
-func printDevSummary(ctx *cli.Context, cfg node.Config, n *node.Node) {
+func printDevSummary(ctx *cli.Context, cfg node.Config, n *node.Node, walletPath string) {
 	addr := chain.EncodeAddress(cfg.Params, cfg.MinePayTo)
 	rpcLine := "off (--rpc.addr off)"
 	if a := n.RPCAddr(); a != "" {
 		rpcLine = "http://" + a + "  (cookie: " + filepath.Join(cfg.DataDir, rpc.CookieFile) + ")"
 	}
-	dd := cfg.DataDir
+	walletLine := "none (mining to --mine.address)"
+	if walletPath != "" {
+		walletLine = walletPath + " (passphrase-free dev wallet: insecure, for development only)"
+	}
+	flags := "--network regtest --datadir " + cfg.DataDir
 	fmt.Fprintf(ctx.App.Writer, `Flint dev node (regtest), a block every %v; stop with Ctrl-C
   data directory: %s
   JSON-RPC:       %s
+  dev wallet:     %s
   mining to:      %s
-  dev key:        %s (unencrypted: for development only)
 Try:
-  go run ./cmd/flint rpc --network regtest --datadir %s getbalance %s
-  go run ./cmd/flint rpc --network regtest --datadir %s generatetoaddress 10 %s
-  go run ./cmd/flint rpc --network regtest --datadir %s getblockchaininfo
-`, cfg.DevPeriod, dd, rpcLine, addr, filepath.Join(dd, "dev-miner.key"), dd, addr, dd, addr, dd)
+  go run ./cmd/flint wallet balance %s
+  go run ./cmd/flint wallet send %s --to %s --amount 1.5 --yes
+  go run ./cmd/flint rpc %s generatetoaddress 10 %s
+`, cfg.DevPeriod, cfg.DataDir, rpcLine, walletLine, addr, flags, flags, addr, flags, addr)
 }
 
 // shutdownContext returns a context cancelled by the first SIGINT or

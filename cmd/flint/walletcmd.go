@@ -160,7 +160,7 @@ func newWalletEnv(ctx *cli.Context) (*walletEnv, error) {
 				return nil, err
 			}
 		}
-		path = filepath.Join(dir, "wallet.flw")
+		path = filepath.Join(dir, defaultWalletFile)
 	}
 	return &walletEnv{ctx: ctx, params: params, path: path, opts: []wallet.Option{wallet.WithLogger(log)},
 		out: ctx.App.Writer, json: ctx.Bool(walletJSONFlag.Name)}, nil
@@ -252,12 +252,31 @@ func (e *walletEnv) open() (*wallet.Wallet, error) {
 	if _, err := os.Stat(e.path); errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("no wallet file at %s (create one with 'flint wallet create')", e.path)
 	}
+	if e.params.NoRetarget && !e.passphraseGiven() {
+		// On regtest, a dev node's wallet opens with the public dev
+		// passphrase: no prompt.
+		w, err := wallet.Open(e.path, e.params, []byte(wallet.DevPassphrase), e.opts...)
+		if err == nil {
+			fmt.Fprintln(e.ctx.App.ErrWriter, "(dev wallet: its passphrase is public; for development only)")
+			return w, nil
+		}
+		if !errors.Is(err, wallet.ErrWrongPassphrase) {
+			return nil, err
+		}
+	}
 	pass, err := e.passphrase(false)
 	if err != nil {
 		return nil, err
 	}
 	defer clear(pass)
 	return wallet.Open(e.path, e.params, pass, e.opts...)
+}
+
+// passphraseGiven reports whether --passphrase-file or the environment
+// supplies a passphrase.
+func (e *walletEnv) passphraseGiven() bool {
+	_, env := os.LookupEnv(walletPassphraseEnv)
+	return env || e.ctx.String(walletPassphraseFileFlag.Name) != ""
 }
 
 // node connects to the node.
@@ -658,3 +677,7 @@ func runWalletListUnspent(ctx *cli.Context) error {
 	}
 	return nil
 }
+
+// defaultWalletFile is the wallet's file name in the network's data
+// directory, where the dev node also keeps its dev wallet.
+const defaultWalletFile = "wallet.flw"

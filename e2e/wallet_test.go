@@ -1,0 +1,103 @@
+//go:build unix
+
+package e2e
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/flint-chain/flint/chain"
+	"github.com/flint-chain/flint/wallet"
+)
+
+// TestWalletPayment mines to a wallet against a real regtest node process,
+// lets the coins mature, sends to a second wallet, mines, and checks that
+// both balances moved by exactly the amount and the fee.
+func TestWalletPayment(t *testing.T) {
+	dir := t.TempDir()
+	rpcAddr := freePort(t)
+	node := start(t, "node", "--network", "regtest", "--datadir", dir, "--rpc.addr", rpcAddr)
+	t.Setenv("FLINT_WALLET_PASSPHRASE", "a passphrase for the e2e walk")
+	r := []string{"--network", "regtest", "--datadir", dir, "--rpc.url", rpcAddr}
+	rpcCall := func(args ...string) string { return flint(t, append(append([]string{"rpc"}, r...), args...)...) }
+	walletCmd := func(sub string, args ...string) string {
+		return flint(t, append(append([]string{"wallet", sub}, r...), args...)...)
+	}
+	eventually(t, "the node's RPC", func() bool {
+		_, err := tryFlint(append([]string{"rpc"}, append(r, "getblockcount")...)...)
+		return err == nil
+	})
+
+	alice, bob := dir+"/alice.flw", dir+"/bob.flw"
+	walletCmd("create", "--wallet", alice, "--yes")
+	walletCmd("create", "--wallet", bob, "--yes")
+	aliceAddr := walletCmd("address", "--wallet", alice)
+	bobAddr := walletCmd("address", "--wallet", bob)
+
+	// 101 blocks to Alice. The next block (102) may spend coinbases of
+	// heights 1 and 2 (maturity 100); the other 99 are immature.
+	rpcCall("generatetoaddress", "101", aliceAddr)
+	before := balance(t, walletCmd("balance", "--wallet", alice, "--json"))
+	subsidy := chain.RegTestParams().CalcBlockSubsidy(1)
+	if before.Confirmed != 2*subsidy || before.Immature != 99*subsidy {
+		t.Fatalf("Alice after 101 blocks: %+v, want two spendable coinbases of %d and 99 immature", before, subsidy)
+	}
+
+	// Send 12.5 FLT; a block mined to a third party confirms it.
+	var sent struct {
+		TxID   chain.Hash    `json:"txid"`
+		Amount wallet.Amount `json:"amount"`
+		Fee    wallet.Amount `json:"fee"`
+	}
+	out := walletCmd("send", "--wallet", alice, "--to", bobAddr, "--amount", "12.5", "--yes", "--json")
+	if err := json.Unmarshal([]byte(out), &sent); err != nil {
+		t.Fatalf("send --json: %v in %q", err, out)
+	}
+	amount := uint64(12_5000_0000)
+	if uint64(sent.Amount) != amount || sent.Fee == 0 {
+		t.Fatalf("sent %+v", sent)
+	}
+	third := chain.EncodeAddress(chain.RegTestParams(), testKey())
+	rpcCall("generatetoaddress", "1", third)
+	if conf := rpcCall("getrawtransaction", sent.TxID.String(), "true"); !strings.Contains(conf, `"blockhash"`) {
+		t.Fatalf("payment not in a block: %s", conf)
+	}
+
+	after := balance(t, walletCmd("balance", "--wallet", alice, "--json"))
+	// One more block matured one more coinbase of Alice's.
+	want := before.Confirmed + subsidy - amount - uint64(sent.Fee)
+	if after.Confirmed+after.Unconfirmed != want {
+		t.Fatalf("Alice: %+v, want %d spendable (before %d, +%d matured, -%d sent, -%d fee)",
+			after, want, before.Confirmed, subsidy, amount, sent.Fee)
+	}
+	got := balance(t, walletCmd("balance", "--wallet", bob, "--json"))
+	if got.Confirmed != amount || got.Unconfirmed != 0 || got.Immature != 0 {
+		t.Fatalf("Bob: %+v, want exactly %d confirmed", got, amount)
+	}
+	if units, _ := strconv.ParseFloat(rpcCall("getbalance", bobAddr), 64); units != 12.5 {
+		t.Fatalf("node's getbalance of Bob's address: %v", units)
+	}
+	flint(t, append(append([]string{"rpc"}, r...), "stop")...)
+	node.wait(t, 10*time.Second)
+}
+
+// walletBalance is the --json form of flint wallet balance.
+type walletBalance struct {
+	Confirmed, Unconfirmed, Immature uint64
+}
+
+func balance(t *testing.T, out string) walletBalance {
+	t.Helper()
+	var b struct {
+		Confirmed   wallet.Amount `json:"confirmed"`
+		Unconfirmed wallet.Amount `json:"unconfirmed"`
+		Immature    wallet.Amount `json:"immature"`
+	}
+	if err := json.Unmarshal([]byte(out), &b); err != nil {
+		t.Fatalf("balance --json: %v in %q", err, out)
+	}
+	return walletBalance{uint64(b.Confirmed), uint64(b.Unconfirmed), uint64(b.Immature)}
+}
