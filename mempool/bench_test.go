@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/btcsuite/btcd/btcec/v2/schnorr"
+
 	"github.com/flint-chain/flint/chain"
 )
 

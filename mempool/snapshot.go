@@ -7,8 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"time"
+
+	"github.com/flint-chain/flint/internal/atomicfile"
 
 	"github.com/flint-chain/flint/chain"
 )
@@ -48,43 +49,11 @@ func (mp *TxPool) Save(path string) error {
 	sum := sha256.Sum256(buf)
 	buf = append(buf, sum[:]...)
 
-	if err := writeFileAtomic(path, buf); err != nil {
+	if err := atomicfile.WriteFile(path, buf, 0o600); err != nil {
 		return fmt.Errorf("mempool: save snapshot: %w", err)
 	}
 	mp.log.Info("mempool saved", "path", path, "txs", len(list))
 	return nil
-}
-
-// writeFileAtomic writes data to path through a synced temporary file and
-// a rename.
-func writeFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // fails harmlessly after the rename
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 // snapshotTx is one decoded snapshot record.

@@ -10,8 +10,9 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
+
+	"github.com/flint-chain/flint/internal/atomicfile"
 )
 
 // CookieUser is the user name of the cookie credential, as Bitcoin Core's.
@@ -46,37 +47,7 @@ func newCookie() (Auth, error) {
 // a temporary file beside it is written, synced and renamed over path, so
 // a reader sees the old cookie or the new one, never a part.
 func writeCookie(path string, a Auth) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // a no-op once renamed
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.WriteString(a.User + ":" + a.Password); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	// Make the rename itself durable where the platform allows it.
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
-	return nil
+	return atomicfile.WriteFile(path, []byte(a.User+":"+a.Password), 0o600)
 }
 
 // ReadCookie reads the credential a running node wrote to its cookie file

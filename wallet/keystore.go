@@ -8,8 +8,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"runtime"
+
+	"github.com/flint-chain/flint/internal/atomicfile"
 
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/chacha20poly1305"
@@ -252,48 +253,17 @@ func readKeystoreFile(path string) ([]byte, error) {
 // with key, then renamed over path (or, when create is set, linked to path
 // so that an existing wallet is never replaced), and the directory fsynced.
 // On any error the temporary file is removed and path is unchanged.
-func writeKeystoreFile(path string, data []byte, key *[keySize]byte, create bool) (err error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
+func writeKeystoreFile(path string, data []byte, key *[keySize]byte, create bool) error {
+	err := atomicfile.Write(path, data, atomicfile.Options{
+		Mode:      0o600,
+		Verify:    func(tmp string) error { return verifyKeystoreFile(tmp, data, key) },
+		NoReplace: create,
+	})
+	switch {
+	case errors.Is(err, atomicfile.ErrExists):
+		return fmt.Errorf("a wallet file already exists at %s; refusing to overwrite it", path)
+	case err != nil:
 		return fmt.Errorf("write wallet file: %w", err)
-	}
-	tmpName := tmp.Name()
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmpName)
-		}
-	}()
-	if err = tmp.Chmod(0o600); err != nil {
-		return fmt.Errorf("write wallet file: %w", err)
-	}
-	if _, err = tmp.Write(data); err != nil {
-		return fmt.Errorf("write wallet file: %w", err)
-	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("write wallet file: %w", err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("write wallet file: %w", err)
-	}
-	if err = verifyKeystoreFile(tmpName, data, key); err != nil {
-		return err
-	}
-	if create {
-		if err = os.Link(tmpName, path); err != nil {
-			if errors.Is(err, os.ErrExist) {
-				return fmt.Errorf("a wallet file already exists at %s; refusing to overwrite it", path)
-			}
-			return fmt.Errorf("write wallet file: %w", err)
-		}
-		os.Remove(tmpName)
-	} else if err = os.Rename(tmpName, path); err != nil {
-		return fmt.Errorf("write wallet file: %w", err)
-	}
-	if d, derr := os.Open(dir); derr == nil {
-		d.Sync() // best effort: not every platform can fsync a directory
-		d.Close()
 	}
 	return nil
 }
