@@ -3,9 +3,6 @@ package rpc
 import (
 	"encoding/hex"
 	"errors"
-	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/flint-chain/flint/chain"
 )
@@ -17,9 +14,7 @@ import (
 type Amount uint64
 
 // String returns the amount in FLT with eight decimals.
-func (a Amount) String() string {
-	return fmt.Sprintf("%d.%08d", uint64(a)/chain.UnitsPerFLT, uint64(a)%chain.UnitsPerFLT)
-}
+func (a Amount) String() string { return chain.FormatAmount(uint64(a)) }
 
 // Units returns the amount in base units.
 func (a Amount) Units() uint64 { return uint64(a) }
@@ -43,36 +38,10 @@ func (a *Amount) UnmarshalJSON(b []byte) error {
 }
 
 // ParseAmount parses a decimal number of FLT such as "1", "0.5" or
-// "12.50000000" into base units. It refuses signs, exponents, more than
-// eight decimals and values that overflow.
+// "12.50000000" into base units (chain.ParseAmount).
 func ParseAmount(s string) (Amount, error) {
-	whole, frac, hasDot := strings.Cut(s, ".")
-	if whole == "" || (hasDot && frac == "") || len(frac) > 8 || !allDigits(whole) || !allDigits(frac) {
-		return 0, fmt.Errorf("amount %q: want a decimal number of FLT with at most 8 decimals", s)
-	}
-	w, err := strconv.ParseUint(whole, 10, 64)
-	if err != nil || w > ^uint64(0)/chain.UnitsPerFLT {
-		return 0, fmt.Errorf("amount %q: too large", s)
-	}
-	var f uint64
-	if frac != "" {
-		f, _ = strconv.ParseUint(frac+strings.Repeat("0", 8-len(frac)), 10, 64)
-	}
-	units := w*chain.UnitsPerFLT + f
-	if units < w*chain.UnitsPerFLT {
-		return 0, fmt.Errorf("amount %q: too large", s)
-	}
-	return Amount(units), nil
-}
-
-// allDigits reports whether s holds only ASCII digits.
-func allDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
+	v, err := chain.ParseAmount(s)
+	return Amount(v), err
 }
 
 // HexBytes is a byte string that is hex in JSON.

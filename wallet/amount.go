@@ -1,7 +1,6 @@
 package wallet
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/flint-chain/flint/chain"
@@ -14,9 +13,7 @@ type Amount uint64
 
 // String returns the amount in FLT with exactly eight decimals, for
 // example "1.50000000".
-func (a Amount) String() string {
-	return fmt.Sprintf("%d.%08d", uint64(a)/chain.UnitsPerFLT, uint64(a)%chain.UnitsPerFLT)
-}
+func (a Amount) String() string { return chain.FormatAmount(uint64(a)) }
 
 // MarshalText writes the amount as String does, so JSON output carries
 // exact decimal strings.
@@ -25,103 +22,28 @@ func (a Amount) MarshalText() ([]byte, error) { return []byte(a.String()), nil }
 // UnmarshalText reads what MarshalText writes. Unlike ParseAmount it
 // accepts zero (a fee or change of nothing).
 func (a *Amount) UnmarshalText(text []byte) error {
-	v, err := parseAmount(string(text), true)
+	v, err := chain.ParseAmount(string(text))
 	if err != nil {
-		return fmt.Errorf("amount %q %w", text, err)
+		return err
 	}
-	*a = v
+	*a = Amount(v)
 	return nil
 }
 
-// Amount parsing errors. ParseAmount wraps one of them with the input.
+// Amount parsing errors, from chain: ParseAmount wraps one of them.
 var (
-	ErrAmountSyntax   = errors.New("is not a decimal number of FLT such as 1.5")
-	ErrAmountNegative = errors.New("is negative")
-	ErrAmountZero     = errors.New("must be greater than zero")
-	ErrAmountDecimals = errors.New("has more than 8 decimal places")
-	ErrAmountTooLarge = errors.New("is above the 21000000 FLT supply limit")
+	ErrAmountSyntax   = chain.ErrAmountSyntax
+	ErrAmountNegative = chain.ErrAmountNegative
+	ErrAmountZero     = chain.ErrAmountZero
+	ErrAmountDecimals = chain.ErrAmountDecimals
+	ErrAmountTooLarge = chain.ErrAmountTooLarge
 )
 
-const (
-	maxWholeDigits     = 8 // 21000000 has 8 digits
-	maxFractionDigits  = 8
-	maxMoneyWholeCoins = chain.MaxMoney / chain.UnitsPerFLT
-)
-
-// ParseAmount parses a positive decimal number of FLT with at most eight
-// decimals, such as "1", "0.5" or "20999999.99999999", into base units. It
-// refuses an empty string, signs, exponents, spaces, separators, more than
-// eight decimals, zero, and anything above chain.MaxMoney, each with an error
-// wrapping the matching ErrAmount value and naming the input.
+// ParseAmount parses a positive amount to pay: chain.ParsePositiveAmount.
 func ParseAmount(s string) (Amount, error) {
-	a, err := parseAmount(s, false)
+	v, err := chain.ParsePositiveAmount(s)
 	if err != nil {
-		return 0, fmt.Errorf("amount %q %w", s, err)
+		return 0, fmt.Errorf("%w", err)
 	}
-	return a, nil
-}
-
-func parseAmount(s string, allowZero bool) (Amount, error) {
-	if s == "" {
-		return 0, ErrAmountSyntax
-	}
-	if s[0] == '-' {
-		if len(s) > 1 && isDigits(s[1:2]) {
-			return 0, ErrAmountNegative
-		}
-		return 0, ErrAmountSyntax
-	}
-	whole, frac, dot := s, "", false
-	for i := 0; i < len(s); i++ {
-		if s[i] == '.' {
-			whole, frac, dot = s[:i], s[i+1:], true
-			break
-		}
-	}
-	if whole == "" || !isDigits(whole) || (dot && (frac == "" || !isDigits(frac))) {
-		return 0, ErrAmountSyntax
-	}
-	if len(frac) > maxFractionDigits {
-		return 0, ErrAmountDecimals
-	}
-	for len(whole) > 1 && whole[0] == '0' {
-		whole = whole[1:]
-	}
-	if len(whole) > maxWholeDigits {
-		return 0, ErrAmountTooLarge
-	}
-	var w, f uint64
-	for i := 0; i < len(whole); i++ {
-		w = w*10 + uint64(whole[i]-'0')
-	}
-	for i := 0; i < maxFractionDigits; i++ {
-		f *= 10
-		if i < len(frac) {
-			f += uint64(frac[i] - '0')
-		}
-	}
-	if w > maxMoneyWholeCoins {
-		return 0, ErrAmountTooLarge
-	}
-	units := w*chain.UnitsPerFLT + f // w <= 21e6: no overflow
-	if units > chain.MaxMoney {
-		return 0, ErrAmountTooLarge
-	}
-	if units == 0 && !allowZero {
-		return 0, ErrAmountZero
-	}
-	return Amount(units), nil
-}
-
-// isDigits reports whether s is non-empty and holds only ASCII digits.
-func isDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
+	return Amount(v), nil
 }
