@@ -175,30 +175,40 @@ func (m *Miner) Run(ctx context.Context) error {
 			continue
 		}
 		roundCtx, cancel := context.WithCancel(ctx)
-		found := make(chan *chain.Block, m.cfg.Threads)
-		var wg sync.WaitGroup
-		for w := range m.cfg.Threads {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				if b := m.search(roundCtx, tmpl, uint32(w)); b != nil {
-					found <- b
-				}
-			}()
-		}
-		m.waitRound(roundCtx, cancel, ticker, found)
+		found := m.startWorkers(roundCtx, tmpl)
+		b := m.waitRound(roundCtx, ticker, found)
 		cancel()
-		wg.Wait()
-		close(found)
-		for b := range found {
+		for range found { // wait for every worker to stop
+		}
+		if b != nil {
 			m.submit(ctx, b)
 		}
 	}
 }
 
-// waitRound returns when a block is found, the round's context ends, or the
-// template should be rebuilt.
-func (m *Miner) waitRound(ctx context.Context, cancel func(), ticker *time.Ticker, found chan *chain.Block) {
+// startWorkers searches t on every thread. A worker that finds a block
+// sends it on the returned channel, which is closed once all workers have
+// stopped (found, cancelled, or the tip changed).
+func (m *Miner) startWorkers(ctx context.Context, t *Template) <-chan *chain.Block {
+	found := make(chan *chain.Block, m.cfg.Threads)
+	var wg sync.WaitGroup
+	for w := range m.cfg.Threads {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if b := m.search(ctx, t, uint32(w)); b != nil {
+				found <- b
+			}
+		}()
+	}
+	go func() { wg.Wait(); close(found) }()
+	return found
+}
+
+// waitRound returns the first block the workers find, or nil when the
+// round's context ends, the workers all stop (the tip changed), or the
+// template should be rebuilt for new fees or a newer time.
+func (m *Miner) waitRound(ctx context.Context, ticker *time.Ticker, found <-chan *chain.Block) *chain.Block {
 	started := m.cfg.Now()
 	gen := m.tipGen.Load()
 	var txsGen uint64
@@ -208,16 +218,14 @@ func (m *Miner) waitRound(ctx context.Context, cancel func(), ticker *time.Ticke
 	for {
 		select {
 		case <-ctx.Done():
-			return
+			return nil
 		case b := <-found:
-			found <- b // Run submits it after the workers stop
-			cancel()
-			return
+			return b // nil once every worker has stopped
 		case now := <-ticker.C:
 			m.measure(now)
 			if m.tipGen.Load() != gen || now.Sub(started) >= refreshInterval ||
 				(m.cfg.TxsUpdated != nil && m.cfg.TxsUpdated() != txsGen) {
-				return
+				return nil
 			}
 		}
 	}
@@ -324,19 +332,12 @@ var errStale = errors.New("miner: tip changed during the search")
 // (errStale) or ctx ends.
 func (m *Miner) solve(ctx context.Context, t *Template) (*chain.Block, error) {
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	found := make(chan *chain.Block, m.cfg.Threads)
-	var wg sync.WaitGroup
-	for w := range m.cfg.Threads {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if b := m.search(ctx, t, uint32(w)); b != nil {
-				found <- b
-			}
-		}()
-	}
-	go func() { wg.Wait(); close(found) }()
+	found := m.startWorkers(ctx, t)
+	defer func() {
+		cancel()
+		for range found { // wait for every worker to stop
+		}
+	}()
 	select {
 	case b, ok := <-found:
 		if !ok {

@@ -1,10 +1,6 @@
 package wallet
 
-import (
-	"fmt"
-
-	"github.com/flint-chain/flint/chain"
-)
+import "github.com/flint-chain/flint/chain"
 
 // Amount is a value in base units; 1 FLT = chain.UnitsPerFLT units. It is
 // printed and parsed as a decimal number of FLT with eight places, through
@@ -42,8 +38,5 @@ var (
 // ParseAmount parses a positive amount to pay: chain.ParsePositiveAmount.
 func ParseAmount(s string) (Amount, error) {
 	v, err := chain.ParsePositiveAmount(s)
-	if err != nil {
-		return 0, fmt.Errorf("%w", err)
-	}
-	return Amount(v), nil
+	return Amount(v), err
 }
