@@ -484,6 +484,23 @@ func (e *walletEnv) openWithNode() (*wallet.Wallet, wallet.Node, error) {
 	return w, node, nil
 }
 
+// openSynced opens the wallet and brings its view of its coins up to date
+// with the node.
+func (e *walletEnv) openSynced() (*wallet.Wallet, *wallet.Snapshot, error) {
+	w, node, err := e.openWithNode()
+	if err != nil {
+		return nil, nil, err
+	}
+	rctx, cancel := rpcContext()
+	defer cancel()
+	snap, err := w.Sync(rctx, node)
+	if err != nil {
+		w.Close()
+		return nil, nil, err
+	}
+	return w, snap, nil
+}
+
 func runWalletBalance(ctx *cli.Context) error {
 	e, err := newWalletEnv(ctx)
 	if err != nil {
@@ -584,17 +601,11 @@ func runWalletHistory(ctx *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	w, node, err := e.openWithNode()
+	w, snap, err := e.openSynced()
 	if err != nil {
 		return err
 	}
 	defer w.Close()
-	rctx, cancel := rpcContext()
-	defer cancel()
-	snap, err := w.Sync(rctx, node)
-	if err != nil {
-		return err
-	}
 	var entries []historyEntry
 	for _, s := range w.History() {
 		status := "confirmed"
@@ -652,17 +663,11 @@ func runWalletListUnspent(ctx *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	w, node, err := e.openWithNode()
+	w, snap, err := e.openSynced()
 	if err != nil {
 		return err
 	}
 	defer w.Close()
-	rctx, cancel := rpcContext()
-	defer cancel()
-	snap, err := w.Sync(rctx, node)
-	if err != nil {
-		return err
-	}
 	entries := []unspentEntry{}
 	for _, c := range snap.Coins {
 		entries = append(entries, unspentEntry{TxID: c.OutPoint.TxID, Vout: c.OutPoint.Index, Address: c.Address,
