@@ -174,7 +174,7 @@ func TestExternalMiner(t *testing.T) {
 		return exec.Command(flintBin, append([]string{"rpc"}, append(rpcArgs, "getblockcount")...)...).Run() == nil
 	})
 	address := "rflt1p9z6n2en2cu22v5lypg67tlcufh5yldlhzvmqmwjdpd0z8kvu657qx0mdmn"
-	miner := start(t, append(append([]string{"miner"}, rpcArgs...), "--address", address, "--mine.threads", "1")...)
+	miner := start(t, "miner", "--network", "regtest", "--datadir", dir, "--rpc", rpcAddr, "--address", address, "--threads", "1")
 	eventually(t, "20 blocks from the external miner", func() bool {
 		n, _ := strconv.Atoi(flint(t, append([]string{"rpc"}, append(rpcArgs, "getblockcount")...)...))
 		return n >= 20

@@ -54,6 +54,7 @@ var (
 	}
 	threadsFlag = &cli.IntFlag{
 		Name:    "mine.threads",
+		Aliases: []string{"threads"},
 		Usage:   "mining threads (default: all cores)",
 		EnvVars: []string{"FLINT_MINE_THREADS"},
 	}

@@ -31,7 +31,7 @@ var minerAddressFlag = &cli.StringFlag{
 var minerCommand = &cli.Command{
 	Name:  "miner",
 	Usage: "mine for a node over JSON-RPC (getblocktemplate / submitblock), or benchmark the kernels",
-	Description: `flint miner --rpc.url URL --address ADDR [--mine.threads N] runs the
+	Description: `flint miner --rpc URL --address ADDR [--threads N] runs the
 search in this process, on this machine, for a node that may be elsewhere:
 it takes block templates from the node, follows its tip, and submits what
 it solves.`,

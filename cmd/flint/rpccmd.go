@@ -18,6 +18,7 @@ import (
 var (
 	rpcURLFlag = &cli.StringFlag{
 		Name:    "rpc.url",
+		Aliases: []string{"rpc"},
 		Usage:   "node's JSON-RPC URL (default: http://127.0.0.1 and the network's RPC port)",
 		EnvVars: []string{"FLINT_RPC_URL"},
 	}
