@@ -208,8 +208,15 @@ func TestExtraNonceRollsOver(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan struct{})
 	go func() { m.search(ctx, tmpl, 0); close(done) }()
+	deadline := time.After(30 * time.Second)
 	for m.hashes[0].Load() < 4<<10 { // four nonce spaces: three roll-overs
-		time.Sleep(time.Millisecond)
+		select {
+		case <-done:
+			t.Fatalf("search gave up after %d hashes, within the first nonce spaces", m.hashes[0].Load())
+		case <-deadline:
+			t.Fatalf("search stuck at %d hashes", m.hashes[0].Load())
+		case <-time.After(time.Millisecond):
+		}
 	}
 	cancel()
 	<-done
