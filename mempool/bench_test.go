@@ -135,7 +135,7 @@ func BenchmarkAccept(b *testing.B) {
 				stale = append(stale, e)
 			}
 		}
-		env.mp.removeLocked(stale)
+		env.mp.removeLocked(stale, RemovedEvicted)
 		env.mp.mu.Unlock()
 		env.mp.sigCache = chain.NewSigCache(chain.DefaultSigCacheSize)
 		b.StartTimer()

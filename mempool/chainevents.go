@@ -30,6 +30,7 @@ func (mp *TxPool) BlockConnected(b *chain.Block, height uint32) {
 	if len(b.Txs) == 0 {
 		return
 	}
+	defer mp.notifyRemoved()
 	mp.mu.Lock()
 	now := mp.now()
 	var seen []confirmation
@@ -37,13 +38,13 @@ func (mp *TxPool) BlockConnected(b *chain.Block, height uint32) {
 	for _, tx := range b.Txs[1:] {
 		if e := mp.pool[tx.TxID()]; e != nil {
 			seen = append(seen, confirmation{rate: NewFeeRate(e.fee, e.size), blocks: int(height) - int(e.height)})
-			mp.removeLocked([]*entry{e})
+			mp.removeLocked([]*entry{e}, RemovedConfirmed)
 			removed++
 		}
 		for _, in := range tx.Inputs {
 			if c := mp.spends[in.Prev]; c != nil {
 				victims := descendantsOf([]*entry{c})
-				mp.removeLocked(victims)
+				mp.removeLocked(victims, RemovedConflict)
 				conflicts += len(victims)
 			}
 		}
@@ -85,6 +86,7 @@ func (mp *TxPool) BlockDisconnected(b *chain.Block, height uint32) {
 	if len(b.Txs) == 0 {
 		return
 	}
+	defer mp.notifyRemoved()
 	best := mp.cfg.BestState()
 	next := best.Height + 1
 	mp.mu.Lock()
@@ -102,7 +104,7 @@ func (mp *TxPool) BlockDisconnected(b *chain.Block, height uint32) {
 		}
 	}
 	victims := descendantsOf(invalid)
-	mp.removeLocked(victims)
+	mp.removeLocked(victims, RemovedReorg)
 	mp.mu.Unlock()
 
 	now := mp.now()
@@ -137,7 +139,7 @@ func (mp *TxPool) detachSpenders(txid chain.Hash, nOutputs int, toOrphans bool) 
 		return
 	}
 	victims := descendantsOf(spenders)
-	mp.removeLocked(victims)
+	mp.removeLocked(victims, RemovedReorg)
 	if !toOrphans {
 		return
 	}

@@ -128,3 +128,30 @@ func TestHandleChainNotificationIgnoresNilBlock(t *testing.T) {
 		t.Fatal("a notification without a block changed the pool")
 	}
 }
+
+// TestOnRemovedReasons checks that OnRemoved hears of each transaction that
+// leaves the pool, with the reason, after the call that removed it.
+func TestOnRemovedReasons(t *testing.T) {
+	var got []RemovalReason
+	var removed []chain.Hash
+	env := newEnv(t, Policy{})
+	env.mp.onRemoved = func(tx *chain.Tx, r RemovalReason) {
+		if env.mp.Has(tx.TxID()) {
+			t.Errorf("told of %v while it is still in the pool", tx.TxID())
+		}
+		got = append(got, r)
+		removed = append(removed, tx.TxID())
+	}
+	coins := env.takeCoins(2)
+	low := env.spend(coins[:1], 1, 1000)
+	env.accept(low)
+	high := env.spend(coins[:1], 1, 50_000) // replaces low
+	env.accept(high)
+	if len(got) != 1 || got[0] != RemovedReplaced || removed[0] != low.TxID() {
+		t.Fatalf("after a replacement: %v %v", got, removed)
+	}
+	env.mine(high)
+	if len(got) != 2 || got[1] != RemovedConfirmed || removed[1] != high.TxID() {
+		t.Fatalf("after the block: %v %v", got, removed)
+	}
+}

@@ -136,7 +136,12 @@ func (mp *TxPool) recomputeLocked(x *entry) {
 // removeLocked removes the victims from the pool. Descendants of a victim
 // that are not victims themselves stay (as when a parent is confirmed);
 // their aggregates are adjusted.
-func (mp *TxPool) removeLocked(victims []*entry) {
+func (mp *TxPool) removeLocked(victims []*entry, reason RemovalReason) {
+	if mp.onRemoved != nil {
+		for _, x := range victims {
+			mp.removedQueue = append(mp.removedQueue, removal{tx: x.tx, reason: reason})
+		}
+	}
 	gone := make(map[*entry]struct{}, len(victims))
 	for _, x := range victims {
 		gone[x] = struct{}{}
@@ -194,7 +199,7 @@ func (mp *TxPool) trimLocked() {
 			mp.blockSinceBump = false
 		}
 		victims := descendantsOf([]*entry{x})
-		mp.removeLocked(victims)
+		mp.removeLocked(victims, RemovedEvicted)
 		evicted += len(victims)
 	}
 	if evicted > 0 {
@@ -252,7 +257,7 @@ func (mp *TxPool) expireLocked(now time.Time) int {
 		return 0
 	}
 	victims := descendantsOf(old)
-	mp.removeLocked(victims)
+	mp.removeLocked(victims, RemovedExpired)
 	mp.log.Debug("expired transactions", "count", len(victims))
 	return len(victims)
 }
@@ -261,6 +266,7 @@ func (mp *TxPool) expireLocked(now time.Time) int {
 // descendants, and expired orphans; it returns how many pool transactions
 // went. The pool calls it on every connected block.
 func (mp *TxPool) Expire() int {
+	defer mp.notifyRemoved()
 	mp.mu.Lock()
 	defer mp.mu.Unlock()
 	now := mp.now()

@@ -88,8 +88,12 @@ type TxPool struct {
 	now      func() time.Time
 	log      *slog.Logger
 
+	// onRemoved is Config.OnRemoved.
+	onRemoved func(*chain.Tx, RemovalReason)
+
 	// mu guards pool, spends, bytes, evict, nextSeq, the rolling minimum
-	// fee (minFee, minFeeTime, blockSinceBump), orphans and est.
+	// fee (minFee, minFeeTime, blockSinceBump), orphans, est and
+	// removedQueue.
 	mu             sync.RWMutex
 	pool           map[chain.Hash]*entry
 	spends         map[chain.OutPoint]*entry // outpoint -> pool tx spending it
@@ -101,8 +105,44 @@ type TxPool struct {
 	blockSinceBump bool
 	orphans        *orphanPool
 	est            *feeEstimator
+	removedQueue   []removal // for onRemoved, delivered outside mu
 
 	lastUpdated atomic.Uint64
+}
+
+// RemovalReason says why a transaction left the pool.
+type RemovalReason string
+
+// Why transactions leave the pool.
+const (
+	RemovedConfirmed RemovalReason = "confirmed" // in a connected block
+	RemovedConflict  RemovalReason = "conflict"  // a block spent one of its inputs
+	RemovedReplaced  RemovalReason = "replaced"  // a replacement paid more
+	RemovedEvicted   RemovalReason = "evicted"   // the pool was over its byte budget
+	RemovedExpired   RemovalReason = "expired"   // older than the expiry
+	RemovedReorg     RemovalReason = "reorg"     // invalid, or its parent gone, after a disconnect
+)
+
+// removal is one queued OnRemoved call.
+type removal struct {
+	tx     *chain.Tx
+	reason RemovalReason
+}
+
+// notifyRemoved hands the queued removals to Config.OnRemoved, outside the
+// pool lock. Every exported method that can remove transactions defers it
+// before it takes the lock.
+func (mp *TxPool) notifyRemoved() {
+	if mp.onRemoved == nil {
+		return
+	}
+	mp.mu.Lock()
+	queue := mp.removedQueue
+	mp.removedQueue = nil
+	mp.mu.Unlock()
+	for _, r := range queue {
+		mp.onRemoved(r.tx, r.reason)
+	}
 }
 
 // New returns an empty pool.
@@ -111,14 +151,15 @@ func New(cfg Config) (*TxPool, error) {
 		return nil, err
 	}
 	mp := &TxPool{
-		cfg:      cfg,
-		policy:   cfg.Policy.withDefaults(),
-		sigCache: cfg.SigCache,
-		now:      cfg.Now,
-		log:      cfg.Logger,
-		pool:     make(map[chain.Hash]*entry),
-		spends:   make(map[chain.OutPoint]*entry),
-		est:      newFeeEstimator(),
+		cfg:       cfg,
+		policy:    cfg.Policy.withDefaults(),
+		sigCache:  cfg.SigCache,
+		onRemoved: cfg.OnRemoved,
+		now:       cfg.Now,
+		log:       cfg.Logger,
+		pool:      make(map[chain.Hash]*entry),
+		spends:    make(map[chain.OutPoint]*entry),
+		est:       newFeeEstimator(),
 	}
 	if mp.sigCache == nil {
 		mp.sigCache = chain.NewSigCache(chain.DefaultSigCacheSize)
@@ -162,6 +203,7 @@ func (mp *TxPool) AcceptTx(tx *chain.Tx, peer PeerID) (AcceptResult, error) {
 
 // accept runs AcceptTx with the given entry time.
 func (mp *TxPool) accept(tx *chain.Tx, peer PeerID, added time.Time) (AcceptResult, error) {
+	defer mp.notifyRemoved()
 	txid := tx.TxID()
 	res := AcceptResult{TxID: txid}
 	replaced, orphan, err := mp.acceptOne(tx, txid, peer, added)
@@ -249,7 +291,7 @@ func (mp *TxPool) acceptOne(tx *chain.Tx, txid chain.Hash, peer PeerID, added ti
 		replaced[i] = r.tx
 	}
 	if len(v.replaced) > 0 {
-		mp.removeLocked(v.replaced)
+		mp.removeLocked(v.replaced, RemovedReplaced)
 		mp.log.Debug("transactions replaced", "by", txid, "count", len(v.replaced))
 	}
 	e := mp.insertLocked(tx, txid, size, v, added, best.Height)

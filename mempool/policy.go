@@ -136,6 +136,11 @@ type Config struct {
 	SigCache *chain.SigCache
 	// Policy is the relay policy; zero fields take their defaults.
 	Policy Policy
+	// OnRemoved, if set, is told of every transaction that leaves the pool
+	// and why (for the node's event stream). It is called outside the pool
+	// lock, after the call that removed the transaction, and may query the
+	// pool but should return quickly.
+	OnRemoved func(tx *chain.Tx, reason RemovalReason)
 	// Now is the clock for expiry; time.Now if nil.
 	Now func() time.Time
 	// Logger receives the pool's log lines; slog.Default() if nil.

@@ -26,13 +26,14 @@ func (n *Node) newMempool(sigCache *chain.SigCache) error {
 		BestState: n.chain.BestState,
 		SigCache:  sigCache,
 		Policy:    n.cfg.MempoolPolicy,
+		OnRemoved: n.mempoolRemoved,
 		Logger:    n.cfg.Logger,
 	})
 	if err != nil {
 		return err
 	}
 	n.mempool = mp
-	n.chain.Subscribe(n.mempoolChainEvent)
+	n.chain.Subscribe(mp.HandleChainNotification)
 	loaded, err := mp.Load(n.snapshotPath())
 	if err != nil {
 		// A damaged snapshot costs only unconfirmed transactions, which
@@ -44,20 +45,10 @@ func (n *Node) newMempool(sigCache *chain.SigCache) error {
 	return nil
 }
 
-// mempoolChainEvent keeps the pool in step with the chain and tells /events
-// which pool transactions a new block confirmed.
-func (n *Node) mempoolChainEvent(ev chain.Notification) {
-	var confirmed []*chain.Tx
-	if ev.Type == chain.BlockConnected && n.rpc != nil && ev.Block != nil {
-		for _, tx := range ev.Block.Txs[1:] {
-			if n.mempool.Has(tx.TxID()) {
-				confirmed = append(confirmed, tx)
-			}
-		}
-	}
-	n.mempool.HandleChainNotification(ev)
-	for _, tx := range confirmed {
-		n.rpc.Publish(rpc.MempoolRemovedEvent(tx, "confirmed"))
+// mempoolRemoved tells /events of a transaction leaving the pool.
+func (n *Node) mempoolRemoved(tx *chain.Tx, reason mempool.RemovalReason) {
+	if n.rpc != nil {
+		n.rpc.Publish(rpc.MempoolRemovedEvent(tx, string(reason)))
 	}
 }
 

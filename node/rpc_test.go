@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -123,6 +124,11 @@ func TestSendTransactionIsMined(t *testing.T) {
 		return tx
 	}
 
+	events, err := client.Events(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer events.Close()
 	tx := spend(hashes[0], 5000)
 	txid, err := client.SendRawTransaction(ctx, tx)
 	if err != nil || txid != tx.TxID() {
@@ -144,6 +150,25 @@ func TestSendTransactionIsMined(t *testing.T) {
 	}
 	if pool, _ := client.GetRawMempool(ctx); len(pool) != 0 {
 		t.Fatalf("mined transaction still in the mempool: %v", pool)
+	}
+	// /events told of the transaction entering the pool and leaving it
+	// in the block.
+	var seen []string
+	for len(seen) < 2 {
+		ev, err := events.Next()
+		if err != nil {
+			t.Fatalf("/events after %v: %v", seen, err)
+		}
+		switch ev.Type {
+		case rpc.EventMempoolAdded, rpc.EventMempoolRemoved:
+			if !strings.Contains(string(ev.Data), txid.String()) {
+				t.Fatalf("%s event for another transaction: %s", ev.Type, ev.Data)
+			}
+			seen = append(seen, string(ev.Type)+" "+string(ev.Data))
+		}
+	}
+	if !strings.HasPrefix(seen[0], string(rpc.EventMempoolAdded)) || !strings.Contains(seen[1], `"confirmed"`) {
+		t.Fatalf("mempool events %v", seen)
 	}
 
 	// A double spend of a confirmed output is refused with a verify code.
