@@ -105,10 +105,32 @@ func (c *BlockChain) connectBlock(n *blockNode, b *Block, verifySigs bool) error
 	if limit := c.params.CalcBlockSubsidy(n.height) + fees; paid > limit {
 		return finish(ruleError(ErrBadCoinbaseValue, "coinbase pays %d, subsidy plus fees is %d", paid, limit))
 	}
+	// The writes are staged while the last signatures are still being
+	// checked; they take effect only at Commit, after every one verified.
+	updated := *n
+	updated.status |= statusValid
+	if err := stageConnect(txn, view, spent, &updated); err != nil {
+		return finish(err)
+	}
 	if err := finish(nil); err != nil {
 		return err
 	}
+	if err := txn.Commit(); err != nil {
+		return fmt.Errorf("connect block %v: %w", n.hash, err)
+	}
 
+	c.stateLock.Lock()
+	n.status = updated.status
+	c.mainChain = append(c.mainChain, n)
+	c.stateLock.Unlock()
+	c.touched[n.hash] = b
+	return nil
+}
+
+// stageConnect adds to txn the writes that make n (with its new status)
+// the tip: the view's net UTXO changes with the address index, the undo
+// data, the index record, the height index and the tip.
+func stageConnect(txn *badger.Txn, view *utxoView, spent []UtxoEntry, n *blockNode) error {
 	for op, ve := range view.entries {
 		var err error
 		switch {
@@ -124,27 +146,13 @@ func (c *BlockChain) connectBlock(n *blockNode, b *Block, verifySigs bool) error
 	if err := txn.Set(hashKey(prefixUndo, n.hash), encodeUndo(spent)); err != nil {
 		return err
 	}
-	updated := *n
-	updated.status |= statusValid
-	if err := writeIndexNode(txn, &updated); err != nil {
+	if err := writeIndexNode(txn, n); err != nil {
 		return err
 	}
 	if err := txn.Set(mainKey(n.height), n.hash[:]); err != nil {
 		return err
 	}
-	if err := txn.Set(keyTip, n.hash[:]); err != nil {
-		return err
-	}
-	if err := txn.Commit(); err != nil {
-		return fmt.Errorf("connect block %v: %w", n.hash, err)
-	}
-
-	c.stateLock.Lock()
-	n.status = updated.status
-	c.mainChain = append(c.mainChain, n)
-	c.stateLock.Unlock()
-	c.touched[n.hash] = b
-	return nil
+	return txn.Set(keyTip, n.hash[:])
 }
 
 // spendInputs spends tx's inputs in view, appending the spent entries to
