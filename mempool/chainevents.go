@@ -30,7 +30,7 @@ func (mp *TxPool) BlockConnected(b *chain.Block, height uint32) {
 	if len(b.Txs) == 0 {
 		return
 	}
-	defer mp.notifyRemoved()
+	defer mp.notifyEvents()
 	mp.mu.Lock()
 	now := mp.now()
 	var seen []confirmation
@@ -86,7 +86,7 @@ func (mp *TxPool) BlockDisconnected(b *chain.Block, height uint32) {
 	if len(b.Txs) == 0 {
 		return
 	}
-	defer mp.notifyRemoved()
+	defer mp.notifyEvents()
 	best := mp.cfg.BestState()
 	next := best.Height + 1
 	mp.mu.Lock()
@@ -114,6 +114,8 @@ func (mp *TxPool) BlockDisconnected(b *chain.Block, height uint32) {
 		switch {
 		case err == nil && !res.Orphan, mp.Has(res.TxID): // a duplicate already back
 			back++
+		case errorIs(err, ErrAlreadyConfirmed):
+			// The new branch confirms it too: its pool children stay.
 		default:
 			dropped++
 			mp.detachSpenders(res.TxID, len(tx.Outputs), err == nil)

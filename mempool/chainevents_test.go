@@ -134,7 +134,14 @@ func TestHandleChainNotificationIgnoresNilBlock(t *testing.T) {
 func TestOnRemovedReasons(t *testing.T) {
 	var got []RemovalReason
 	var removed []chain.Hash
+	var added []chain.Hash
 	env := newEnv(t, Policy{})
+	env.mp.onAdded = func(tx *chain.Tx, fee uint64) {
+		if !env.mp.Has(tx.TxID()) && len(removed) == 0 {
+			t.Errorf("told of %v entering before it is in the pool", tx.TxID())
+		}
+		added = append(added, tx.TxID())
+	}
 	env.mp.onRemoved = func(tx *chain.Tx, r RemovalReason) {
 		if env.mp.Has(tx.TxID()) {
 			t.Errorf("told of %v while it is still in the pool", tx.TxID())
@@ -153,5 +160,35 @@ func TestOnRemovedReasons(t *testing.T) {
 	env.mine(high)
 	if len(got) != 2 || got[1] != RemovedConfirmed || removed[1] != high.TxID() {
 		t.Fatalf("after the block: %v %v", got, removed)
+	}
+	if len(added) != 2 || added[0] != low.TxID() || added[1] != high.TxID() {
+		t.Fatalf("additions %v, want low then high", added)
+	}
+}
+
+// A reorg whose new branch confirms the same transaction t1 again: the pool
+// child u of t1 is still valid and stays.
+func TestReorgReconfirmingParentKeepsChild(t *testing.T) {
+	env := newEnv(t, Policy{})
+	coins := env.takeCoins(1)
+	fork := env.chain.BestState()
+	t1 := env.spend(coins, 2, 1000)
+	env.mine(t1)
+	u := env.spend([]coin{coinOf(t1, 0)}, 1, 1000)
+	env.accept(u)
+
+	env.branch = 1
+	y1 := env.buildBlock(fork.Hash, fork.Header.Time, fork.Height+1, []*chain.Tx{t1})
+	y2 := env.buildBlock(y1.BlockHash(), y1.Header.Time, fork.Height+2, nil)
+	env.process(y1)
+	env.process(y2)
+	if env.chain.BestState().Hash != y2.BlockHash() {
+		t.Fatal("no reorganisation")
+	}
+	if _, ok, _ := env.chain.FetchUtxo(chain.OutPoint{TxID: t1.TxID(), Index: 0}); !ok {
+		t.Fatal("t1 output not in utxo set")
+	}
+	if !env.mp.Has(u.TxID()) {
+		t.Fatalf("valid child u of re-confirmed t1 evicted by the reorg (pool %d, orphans %d)", env.mp.Count(), env.mp.OrphanCount())
 	}
 }

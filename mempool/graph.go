@@ -79,6 +79,7 @@ func (mp *TxPool) insertLocked(tx *chain.Tx, txid chain.Hash, size int, v *valid
 		descCount: 1, descSize: size, descFee: v.fee,
 	}
 	mp.nextSeq++
+	mp.queueEvent(poolEvent{tx: tx, fee: v.fee})
 	for _, p := range v.parents {
 		link(p, e)
 	}
@@ -137,10 +138,8 @@ func (mp *TxPool) recomputeLocked(x *entry) {
 // that are not victims themselves stay (as when a parent is confirmed);
 // their aggregates are adjusted.
 func (mp *TxPool) removeLocked(victims []*entry, reason RemovalReason) {
-	if mp.onRemoved != nil {
-		for _, x := range victims {
-			mp.removedQueue = append(mp.removedQueue, removal{tx: x.tx, reason: reason})
-		}
+	for _, x := range victims {
+		mp.queueEvent(poolEvent{tx: x.tx, reason: reason})
 	}
 	gone := make(map[*entry]struct{}, len(victims))
 	for _, x := range victims {
@@ -266,7 +265,7 @@ func (mp *TxPool) expireLocked(now time.Time) int {
 // descendants, and expired orphans; it returns how many pool transactions
 // went. The pool calls it on every connected block.
 func (mp *TxPool) Expire() int {
-	defer mp.notifyRemoved()
+	defer mp.notifyEvents()
 	mp.mu.Lock()
 	defer mp.mu.Unlock()
 	now := mp.now()

@@ -88,8 +88,11 @@ type TxPool struct {
 	now      func() time.Time
 	log      *slog.Logger
 
-	// onRemoved is Config.OnRemoved.
+	// onAdded and onRemoved are Config.OnAdded and Config.OnRemoved.
+	onAdded   func(*chain.Tx, uint64)
 	onRemoved func(*chain.Tx, RemovalReason)
+	// deliverMu keeps the events of concurrent calls in pool order.
+	deliverMu sync.Mutex
 
 	// mu guards pool, spends, bytes, evict, nextSeq, the rolling minimum
 	// fee (minFee, minFeeTime, blockSinceBump), orphans, est and
@@ -105,7 +108,7 @@ type TxPool struct {
 	blockSinceBump bool
 	orphans        *orphanPool
 	est            *feeEstimator
-	removedQueue   []removal // for onRemoved, delivered outside mu
+	events         []poolEvent // for onAdded and onRemoved, delivered outside mu
 
 	lastUpdated atomic.Uint64
 }
@@ -123,25 +126,41 @@ const (
 	RemovedReorg     RemovalReason = "reorg"     // invalid, or its parent gone, after a disconnect
 )
 
-// removal is one queued OnRemoved call.
-type removal struct {
+// poolEvent is one queued OnAdded (reason empty) or OnRemoved call.
+type poolEvent struct {
 	tx     *chain.Tx
+	fee    uint64
 	reason RemovalReason
 }
 
-// notifyRemoved hands the queued removals to Config.OnRemoved, outside the
-// pool lock. Every exported method that can remove transactions defers it
-// before it takes the lock.
-func (mp *TxPool) notifyRemoved() {
-	if mp.onRemoved == nil {
+// queueEvent records an addition (reason "") or a removal for delivery.
+// Caller holds mu for writing.
+func (mp *TxPool) queueEvent(ev poolEvent) {
+	if mp.onAdded != nil || mp.onRemoved != nil {
+		mp.events = append(mp.events, ev)
+	}
+}
+
+// notifyEvents hands the queued events to Config.OnAdded and OnRemoved in
+// the order they happened, outside the pool lock. Every exported method
+// that can add or remove transactions defers it before it takes the lock.
+func (mp *TxPool) notifyEvents() {
+	if mp.onAdded == nil && mp.onRemoved == nil {
 		return
 	}
+	mp.deliverMu.Lock()
+	defer mp.deliverMu.Unlock()
 	mp.mu.Lock()
-	queue := mp.removedQueue
-	mp.removedQueue = nil
+	queue := mp.events
+	mp.events = nil
 	mp.mu.Unlock()
-	for _, r := range queue {
-		mp.onRemoved(r.tx, r.reason)
+	for _, ev := range queue {
+		switch {
+		case ev.reason == "" && mp.onAdded != nil:
+			mp.onAdded(ev.tx, ev.fee)
+		case ev.reason != "" && mp.onRemoved != nil:
+			mp.onRemoved(ev.tx, ev.reason)
+		}
 	}
 }
 
@@ -154,6 +173,7 @@ func New(cfg Config) (*TxPool, error) {
 		cfg:       cfg,
 		policy:    cfg.Policy.withDefaults(),
 		sigCache:  cfg.SigCache,
+		onAdded:   cfg.OnAdded,
 		onRemoved: cfg.OnRemoved,
 		now:       cfg.Now,
 		log:       cfg.Logger,
@@ -203,12 +223,12 @@ func (mp *TxPool) AcceptTx(tx *chain.Tx, peer PeerID) (AcceptResult, error) {
 
 // accept runs AcceptTx with the given entry time.
 func (mp *TxPool) accept(tx *chain.Tx, peer PeerID, added time.Time) (AcceptResult, error) {
-	defer mp.notifyRemoved()
+	defer mp.notifyEvents()
 	txid := tx.TxID()
 	res := AcceptResult{TxID: txid}
 	replaced, orphan, err := mp.acceptOne(tx, txid, peer, added)
 	if err != nil {
-		if !errorIs(err, ErrDuplicate) {
+		if dropsRedeemers(err) {
 			mp.mu.Lock()
 			mp.orphans.removeRedeemers(txid, len(tx.Outputs))
 			mp.mu.Unlock()
@@ -307,12 +327,15 @@ func (mp *TxPool) acceptOne(tx *chain.Tx, txid chain.Hash, peer PeerID, added ti
 // checkLocked applies every rule except signatures to tx against the UTXO
 // set, the pool and the tip best. Caller holds mu (read or write).
 func (mp *TxPool) checkLocked(tx *chain.Tx, txid chain.Hash, size int, best chain.BestState) (*validation, error) {
-	if mp.pool[txid] != nil || mp.orphans.has(txid) {
+	if mp.pool[txid] != nil || mp.orphans.has(tx.WTxID()) {
 		return nil, policyError(ErrDuplicate, "transaction %v is already known", txid)
 	}
 	next := best.Height + 1
 	v := &validation{entries: make([]chain.UtxoEntry, len(tx.Inputs))}
 	for i, in := range tx.Inputs {
+		if in.Prev.IsNull() { // SPEC §3: a spend of the null outpoint spends a missing output
+			return nil, consensusError(chain.ErrMissingInput, "transaction %v input %d spends the null outpoint", txid, i)
+		}
 		if c := mp.spends[in.Prev]; c != nil && !containsEntry(v.conflicts, c) {
 			v.conflicts = append(v.conflicts, c)
 		}
@@ -542,7 +565,7 @@ func (mp *TxPool) Has(txid chain.Hash) bool {
 func (mp *TxPool) HaveOrphan(txid chain.Hash) bool {
 	mp.mu.RLock()
 	defer mp.mu.RUnlock()
-	return mp.orphans.has(txid)
+	return mp.orphans.hasTxID(txid)
 }
 
 // Lookup returns the description of a pool transaction.

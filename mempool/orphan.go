@@ -1,6 +1,7 @@
 package mempool
 
 import (
+	"errors"
 	"time"
 
 	"github.com/flint-chain/flint/chain"
@@ -10,18 +11,21 @@ import (
 type orphan struct {
 	tx      *chain.Tx
 	txid    chain.Hash
+	wtxid   chain.Hash
 	peer    PeerID
 	expires time.Time
 }
 
 // orphanPool holds orphans, bounded in number and age. Orphans have passed
 // every context-free check (sanity, dust) but not their signatures: the
-// outputs they spend are unknown. Guarded by TxPool.mu.
+// outputs they spend are unknown. They are keyed by wtxid, not txid: a copy
+// of a transaction with a garbled witness has the same txid, and must not
+// keep the honest one out. Guarded by TxPool.mu.
 type orphanPool struct {
 	max    int
 	life   time.Duration
-	byID   map[chain.Hash]*orphan
-	byPrev map[chain.OutPoint]map[chain.Hash]*orphan // outpoint -> orphans spending it
+	byID   map[chain.Hash]*orphan                    // wtxid -> orphan
+	byPrev map[chain.OutPoint]map[chain.Hash]*orphan // outpoint -> orphans spending it, by wtxid
 }
 
 func newOrphanPool(max int, life time.Duration) *orphanPool {
@@ -33,14 +37,25 @@ func newOrphanPool(max int, life time.Duration) *orphanPool {
 	}
 }
 
-func (op *orphanPool) len() int                 { return len(op.byID) }
-func (op *orphanPool) has(txid chain.Hash) bool { return op.byID[txid] != nil }
+func (op *orphanPool) len() int                  { return len(op.byID) }
+func (op *orphanPool) has(wtxid chain.Hash) bool { return op.byID[wtxid] != nil }
+
+// hasTxID reports whether any orphan has the txid (at most max to scan).
+func (op *orphanPool) hasTxID(txid chain.Hash) bool {
+	for _, o := range op.byID {
+		if o.txid == txid {
+			return true
+		}
+	}
+	return false
+}
 
 // add stores an orphan, first dropping expired ones and then, if the pool
 // is full, an arbitrary one (map order is random, so a flood cannot choose
 // which honest orphan goes).
 func (op *orphanPool) add(tx *chain.Tx, txid chain.Hash, peer PeerID, now time.Time) {
-	if op.byID[txid] != nil {
+	wtxid := tx.WTxID()
+	if op.byID[wtxid] != nil {
 		return
 	}
 	op.expire(now)
@@ -50,29 +65,29 @@ func (op *orphanPool) add(tx *chain.Tx, txid chain.Hash, peer PeerID, now time.T
 			break
 		}
 	}
-	o := &orphan{tx: tx, txid: txid, peer: peer, expires: now.Add(op.life)}
-	op.byID[txid] = o
+	o := &orphan{tx: tx, txid: txid, wtxid: wtxid, peer: peer, expires: now.Add(op.life)}
+	op.byID[wtxid] = o
 	for _, in := range tx.Inputs {
 		set := op.byPrev[in.Prev]
 		if set == nil {
 			set = make(map[chain.Hash]*orphan)
 			op.byPrev[in.Prev] = set
 		}
-		set[txid] = o
+		set[wtxid] = o
 	}
 }
 
-// remove drops an orphan and, if redeemers is set, the orphans spending its
-// outputs, recursively. It returns how many went.
-func (op *orphanPool) remove(txid chain.Hash, redeemers bool) int {
-	o := op.byID[txid]
+// remove drops the orphan with wtxid and, if redeemers is set, the orphans
+// spending its outputs, recursively. It returns how many went.
+func (op *orphanPool) remove(wtxid chain.Hash, redeemers bool) int {
+	o := op.byID[wtxid]
 	if o == nil {
 		return 0
 	}
-	delete(op.byID, txid)
+	delete(op.byID, wtxid)
 	for _, in := range o.tx.Inputs {
 		if set := op.byPrev[in.Prev]; set != nil {
-			delete(set, txid)
+			delete(set, wtxid)
 			if len(set) == 0 {
 				delete(op.byPrev, in.Prev)
 			}
@@ -80,7 +95,19 @@ func (op *orphanPool) remove(txid chain.Hash, redeemers bool) int {
 	}
 	n := 1
 	if redeemers {
-		n += op.removeRedeemers(txid, len(o.tx.Outputs))
+		n += op.removeRedeemers(o.txid, len(o.tx.Outputs))
+	}
+	return n
+}
+
+// removeTxID drops every orphan with the txid (copies differing only in
+// their witnesses).
+func (op *orphanPool) removeTxID(txid chain.Hash, redeemers bool) int {
+	n := 0
+	for id, o := range op.byID {
+		if o.txid == txid {
+			n += op.remove(id, redeemers)
+		}
 	}
 	return n
 }
@@ -90,7 +117,7 @@ func (op *orphanPool) remove(txid chain.Hash, redeemers bool) int {
 func (op *orphanPool) removeRedeemers(txid chain.Hash, nOutputs int) int {
 	n := 0
 	for _, o := range op.redeemers(txid, nOutputs) {
-		n += op.remove(o.txid, true)
+		n += op.remove(o.wtxid, true)
 	}
 	return n
 }
@@ -148,7 +175,7 @@ func (op *orphanPool) removeForBlock(b *chain.Block) {
 		return
 	}
 	for _, tx := range b.Txs {
-		op.remove(tx.TxID(), false)
+		op.removeTxID(tx.TxID(), false)
 		for _, in := range tx.Inputs {
 			for id := range op.byPrev[in.Prev] {
 				op.remove(id, true)
@@ -177,7 +204,7 @@ func (mp *TxPool) addOrphan(tx *chain.Tx, txid chain.Hash, peer PeerID) error {
 // addOrphanLocked is addOrphan without the chain check. Caller holds mu
 // for writing.
 func (mp *TxPool) addOrphanLocked(tx *chain.Tx, txid chain.Hash, peer PeerID) error {
-	if mp.pool[txid] != nil || mp.orphans.has(txid) {
+	if mp.pool[txid] != nil || mp.orphans.has(tx.WTxID()) {
 		return policyError(ErrDuplicate, "transaction %v is already known", txid)
 	}
 	mp.orphans.add(tx, txid, peer, mp.now())
@@ -202,16 +229,18 @@ func (mp *TxPool) processOrphans(txid chain.Hash, nOutputs int, added time.Time)
 		mp.mu.Lock()
 		ready := mp.orphans.redeemers(p.txid, p.n)
 		for _, o := range ready {
-			mp.orphans.remove(o.txid, false)
+			mp.orphans.remove(o.wtxid, false)
 		}
 		mp.mu.Unlock()
 		for _, o := range ready {
 			_, orphan, err := mp.acceptOne(o.tx, o.txid, o.peer, added)
 			switch {
 			case err != nil:
-				mp.mu.Lock()
-				mp.orphans.removeRedeemers(o.txid, len(o.tx.Outputs))
-				mp.mu.Unlock()
+				if dropsRedeemers(err) {
+					mp.mu.Lock()
+					mp.orphans.removeRedeemers(o.txid, len(o.tx.Outputs))
+					mp.mu.Unlock()
+				}
 				mp.log.Debug("orphan refused", "txid", o.txid, "err", err)
 			case !orphan:
 				accepted = append(accepted, o.tx)
@@ -228,4 +257,20 @@ func (mp *TxPool) RemovePeer(peer PeerID) int {
 	mp.mu.Lock()
 	defer mp.mu.Unlock()
 	return mp.orphans.removePeer(peer)
+}
+
+// dropsRedeemers reports whether a refusal of a transaction condemns the
+// orphans spending its outputs. A failure of the witness alone does not: a
+// copy with a garbled signature has the honest transaction's txid, which
+// may still arrive; nor does being confirmed already, or known.
+func dropsRedeemers(err error) bool {
+	if errorIs(err, ErrDuplicate) || errorIs(err, ErrAlreadyConfirmed) {
+		return false
+	}
+	for _, witness := range []error{chain.ErrBadSignature, chain.ErrBadSignatureEncoding, chain.ErrBadWitnessSize} {
+		if errors.Is(err, witness) {
+			return false
+		}
+	}
+	return true
 }

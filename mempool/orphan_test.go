@@ -36,20 +36,66 @@ func TestOrphanAcceptedWhenParentArrives(t *testing.T) {
 func TestOrphanDroppedWhenParentRefused(t *testing.T) {
 	env := newEnv(t, Policy{})
 	c := env.takeCoins(1)
-	parent := env.spend(c, 2, 1000)
+	parent := env.spend(c, 2, 10) // below the minimum relay fee
 	child := env.spend([]coin{coinOf(parent, 0)}, 1, 1000)
 	if res, err := env.mp.AcceptTx(child, "peer"); err != nil || !res.Orphan {
 		t.Fatalf("orphan: %+v %v", res, err)
 	}
-	// The parent with a broken signature (same txid) is refused.
-	bad := *parent
-	bad.Inputs = []chain.TxIn{{Prev: parent.Inputs[0].Prev, Witness: append([]byte(nil), parent.Inputs[0].Witness...)}}
-	bad.Inputs[0].Witness[3] ^= 1
-	if _, err := env.mp.AcceptTx(&bad, "peer"); !IsConsensusError(err) {
-		t.Fatalf("bad parent: %v", err)
+	if _, err := env.mp.AcceptTx(parent, "peer"); err == nil {
+		t.Fatal("low-fee parent accepted")
 	}
 	if env.mp.OrphanCount() != 0 || env.mp.Count() != 0 {
 		t.Fatalf("orphan of a refused parent kept: orphans %d pool %d", env.mp.OrphanCount(), env.mp.Count())
+	}
+}
+
+// A copy of a transaction with a garbled witness has the honest one's
+// txid. Neither as an orphan nor as a refused parent may it keep the
+// honest transactions out.
+func TestGarbledWitnessCannotShadow(t *testing.T) {
+	env := newEnv(t, Policy{})
+	parent := env.spend(env.takeCoins(1), 2, 1000)
+	child := env.spend([]coin{coinOf(parent, 0)}, 1, 1000)
+	garble := func(tx *chain.Tx) *chain.Tx {
+		bad := *tx
+		bad.Inputs = []chain.TxIn{{Prev: tx.Inputs[0].Prev, Witness: append([]byte(nil), tx.Inputs[0].Witness...)}}
+		bad.Inputs[0].Witness[3] ^= 1
+		return &bad
+	}
+
+	// A garbled child first, then the honest one: both wait.
+	if res, err := env.mp.AcceptTx(garble(child), "attacker"); err != nil || !res.Orphan {
+		t.Fatalf("garbled orphan: %+v %v", res, err)
+	}
+	if res, err := env.mp.AcceptTx(child, "peer"); err != nil || !res.Orphan {
+		t.Fatalf("honest orphan refused beside a garbled copy: %+v %v", res, err)
+	}
+	// A garbled parent is refused, and the honest child still waits.
+	if _, err := env.mp.AcceptTx(garble(parent), "attacker"); !IsConsensusError(err) {
+		t.Fatalf("garbled parent: %v", err)
+	}
+	if !env.mp.HaveOrphan(child.TxID()) {
+		t.Fatal("a garbled parent's refusal dropped the honest orphan")
+	}
+	// The honest parent brings the honest child in.
+	res, err := env.mp.AcceptTx(parent, "peer")
+	if err != nil || len(res.Accepted) != 2 || !env.mp.Has(child.TxID()) {
+		t.Fatalf("honest parent: %+v %v", res, err)
+	}
+	if d, _ := env.mp.Lookup(child.TxID()); d.Tx.WTxID() != child.WTxID() {
+		t.Fatal("the pool holds the garbled child")
+	}
+}
+
+// A spend of the null outpoint is invalid, not an orphan (SPEC §3).
+func TestNullOutpointSpendRefused(t *testing.T) {
+	env := newEnv(t, Policy{})
+	c := env.takeCoins(1)
+	tx := env.spend(c, 1, 1000)
+	tx.Inputs = append(tx.Inputs, chain.TxIn{Prev: chain.NullOutPoint, Witness: make([]byte, 64)})
+	res, err := env.mp.AcceptTx(tx, "peer")
+	if !IsConsensusError(err) || res.Orphan || env.mp.OrphanCount() != 0 {
+		t.Fatalf("null-outpoint spend: %+v %v", res, err)
 	}
 }
 

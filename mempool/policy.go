@@ -136,6 +136,11 @@ type Config struct {
 	SigCache *chain.SigCache
 	// Policy is the relay policy; zero fields take their defaults.
 	Policy Policy
+	// OnAdded, if set, is told of every transaction that enters the pool,
+	// with its fee, however it came (accepted, an orphan unlocked, put back
+	// after a reorganisation). OnAdded and OnRemoved are called in the
+	// order the pool changed.
+	OnAdded func(tx *chain.Tx, fee uint64)
 	// OnRemoved, if set, is told of every transaction that leaves the pool
 	// and why (for the node's event stream). It is called outside the pool
 	// lock, after the call that removed the transaction, and may query the

@@ -26,6 +26,7 @@ func (n *Node) newMempool(sigCache *chain.SigCache) error {
 		BestState: n.chain.BestState,
 		SigCache:  sigCache,
 		Policy:    n.cfg.MempoolPolicy,
+		OnAdded:   n.mempoolAdded,
 		OnRemoved: n.mempoolRemoved,
 		Logger:    n.cfg.Logger,
 	})
@@ -45,6 +46,13 @@ func (n *Node) newMempool(sigCache *chain.SigCache) error {
 	return nil
 }
 
+// mempoolAdded tells /events of a transaction entering the pool.
+func (n *Node) mempoolAdded(tx *chain.Tx, fee uint64) {
+	if n.rpc != nil {
+		n.rpc.Publish(rpc.MempoolAddedEvent(tx, fee))
+	}
+}
+
 // mempoolRemoved tells /events of a transaction leaving the pool.
 func (n *Node) mempoolRemoved(tx *chain.Tx, reason mempool.RemovalReason) {
 	if n.rpc != nil {
@@ -60,8 +68,8 @@ func (n *Node) txSource() miner.TxSource {
 	return n.mempool.MiningTxs
 }
 
-// sendTx is sendrawtransaction: accept into the pool and announce what
-// entered (the transaction and any orphans it unlocked).
+// sendTx is sendrawtransaction: accept into the pool (OnAdded announces
+// what entered).
 func (n *Node) sendTx(_ context.Context, tx *chain.Tx) (chain.Hash, error) {
 	res, err := n.mempool.AcceptTx(tx, "")
 	if err != nil {
@@ -70,15 +78,6 @@ func (n *Node) sendTx(_ context.Context, tx *chain.Tx) (chain.Hash, error) {
 	if res.Orphan {
 		return res.TxID, &rpc.Error{Code: rpc.CodeVerify,
 			Message: "transaction spends outputs the node does not know (held as an orphan until they appear)"}
-	}
-	if n.rpc != nil {
-		for _, accepted := range res.Accepted {
-			fee := uint64(0)
-			if d, ok := n.mempool.Lookup(accepted.TxID()); ok {
-				fee = d.Fee
-			}
-			n.rpc.Publish(rpc.MempoolAddedEvent(accepted, fee))
-		}
 	}
 	return res.TxID, nil
 }
@@ -96,7 +95,8 @@ func (n *Node) wireMempoolRPC(cfg *rpc.Config) {
 		return out
 	}
 	cfg.MempoolInfo = func() rpc.MempoolInfo {
-		info := rpc.MempoolInfo{Size: mp.Count(), Bytes: mp.Bytes(), Usage: mp.Bytes(), MaxMempool: mp.Policy().MaxPoolBytes}
+		info := rpc.MempoolInfo{Size: mp.Count(), Bytes: mp.Bytes(), Usage: mp.Bytes(), MaxMempool: mp.Policy().MaxPoolBytes,
+			MinFeeRate: (uint64(mp.MinFeeRate()) + 999) / 1000} // per kB to per byte, rounded up
 		for _, d := range mp.Txs() {
 			info.TotalFee += rpc.Amount(d.Fee)
 		}

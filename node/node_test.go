@@ -94,8 +94,17 @@ func TestMetricsAndHealth(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- n.Run(ctx) }()
-	defer func() { cancel(); <-done }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
+	deadline := time.Now().Add(30 * time.Second)
 	for n.Chain().BestState().Height < 3 {
+		if time.Now().After(deadline) {
+			t.Fatalf("dev node stuck at height %d", n.Chain().BestState().Height)
+		}
 		time.Sleep(5 * time.Millisecond)
 	}
 	base := "http://" + n.MetricsAddr()
