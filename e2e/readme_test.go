@@ -53,7 +53,7 @@ func TestReadmeWalk(t *testing.T) {
 		log, _ := os.ReadFile(filepath.Join(dir, "node.log"))
 		t.Fatalf("the README walk failed: %v\n%s\nnode.log:\n%s", err, out.String(), log)
 	}
-	for _, want := range []string{"confirmed:   12.50000000 FLT", "sent     12.50000000 FLT"} {
+	for _, want := range []string{"confirmed:   12.50000000 FLT", "sent     12.50000000 FLT  fee "} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("the walk's output lacks %q:\n%s", want, out.String())
 		}

@@ -46,7 +46,8 @@ func TestWalletPayment(t *testing.T) {
 		t.Fatalf("Alice after 101 blocks: %+v, want two spendable coinbases of %d and 99 immature", before, subsidy)
 	}
 
-	// Send 12.5 FLT; a block mined to a third party confirms it.
+	// Send 12.5 FLT, then 60 more out of its change (more than any one
+	// coin left); a block mined to a third party confirms both.
 	var sent struct {
 		TxID   chain.Hash    `json:"txid"`
 		Amount wallet.Amount `json:"amount"`
@@ -60,6 +61,25 @@ func TestWalletPayment(t *testing.T) {
 	if uint64(sent.Amount) != amount || sent.Fee == 0 {
 		t.Fatalf("sent %+v", sent)
 	}
+	// Before a block: the payment is pending, its change is unconfirmed
+	// and spendable, and a second payment spends it.
+	if hist := walletCmd("history", "--wallet", alice); !strings.Contains(hist, "unconfirmed") {
+		t.Fatalf("history before a block does not show the payment pending:\n%s", hist)
+	}
+	pending := balance(t, walletCmd("balance", "--wallet", alice, "--json"))
+	if pending.Confirmed+pending.Unconfirmed != before.Confirmed-amount-uint64(sent.Fee) || pending.Unconfirmed == 0 {
+		t.Fatalf("Alice with the payment pending: %+v (before %+v)", pending, before)
+	}
+	var second struct {
+		Amount wallet.Amount `json:"amount"`
+		Fee    wallet.Amount `json:"fee"`
+	}
+	out = walletCmd("send", "--wallet", alice, "--to", bobAddr, "--amount", "60", "--yes", "--json")
+	if err := json.Unmarshal([]byte(out), &second); err != nil {
+		t.Fatalf("second send --json: %v in %q", err, out)
+	}
+	amount += uint64(second.Amount)
+	sent.Fee += second.Fee
 	third := chain.EncodeAddress(chain.RegTestParams(), testKey())
 	rpcCall("generatetoaddress", "1", third)
 	if conf := rpcCall("getrawtransaction", sent.TxID.String(), "true"); !strings.Contains(conf, `"blockhash"`) {
@@ -77,8 +97,11 @@ func TestWalletPayment(t *testing.T) {
 	if got.Confirmed != amount || got.Unconfirmed != 0 || got.Immature != 0 {
 		t.Fatalf("Bob: %+v, want exactly %d confirmed", got, amount)
 	}
-	if units, _ := strconv.ParseFloat(rpcCall("getbalance", bobAddr), 64); units != 12.5 {
+	if units, _ := strconv.ParseFloat(rpcCall("getbalance", bobAddr), 64); units != 72.5 {
 		t.Fatalf("node's getbalance of Bob's address: %v", units)
+	}
+	if hist := walletCmd("history", "--wallet", alice); strings.Contains(hist, "unconfirmed") {
+		t.Fatalf("history after the block still shows a payment pending:\n%s", hist)
 	}
 	flint(t, append(append([]string{"rpc"}, r...), "stop")...)
 	node.wait(t, 10*time.Second)

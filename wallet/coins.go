@@ -95,7 +95,9 @@ func (w *Wallet) syncLocked(ctx context.Context, node Node, persist bool) (*Snap
 		return nil, err
 	}
 	pendingBefore := w.pendingCount()
-	utxos = w.applyPendingLocked(utxos)
+	if utxos, err = w.applyPendingLocked(ctx, node, utxos); err != nil {
+		return nil, err
+	}
 	moved := before != [2]uint32{w.state.NextReceive, w.state.NextChange} || pendingBefore != w.pendingCount()
 	if persist && moved {
 		if err := w.save(false); err != nil {
@@ -190,11 +192,12 @@ func (w *Wallet) pendingCount() int {
 }
 
 // applyPendingLocked merges the wallet's own unconfirmed transactions into
-// the node's list, oldest first: a pending transaction's inputs are
-// removed and its outputs to the wallet added with zero confirmations. A
-// transaction none of whose inputs the node still lists has been mined
-// (or replaced by a conflict) and stops being pending. Caller holds mu.
-func (w *Wallet) applyPendingLocked(utxos []Unspent) []Unspent {
+// the node's listing: while the node holds one in its mempool, its inputs
+// are spent and its outputs to the wallet (change, payments to itself) are
+// unconfirmed coins. Once the node has it in a block, or no longer has it
+// at all (a conflict won, or it was dropped), it stops being pending; the
+// node's own listing then tells the truth. Caller holds mu.
+func (w *Wallet) applyPendingLocked(ctx context.Context, node Node, utxos []Unspent) ([]Unspent, error) {
 	byOp := make(map[chain.OutPoint]int, len(utxos))
 	for i, u := range utxos {
 		byOp[u.OutPoint] = i
@@ -210,15 +213,14 @@ func (w *Wallet) applyPendingLocked(utxos []Unspent) []Unspent {
 			s.Pending = false // cannot happen: the wallet wrote it
 			continue
 		}
-		listed := false
-		for _, in := range tx.Inputs {
-			if _, ok := byOp[in.Prev]; ok && !removed[in.Prev] {
-				listed = true
-			}
+		status, err := node.TxStatus(ctx, s.TxID)
+		if err != nil {
+			return nil, fmt.Errorf("node: %w", err)
 		}
-		if !listed {
+		if status != TxInMempool {
 			s.Pending = false
-			w.log.Debug("sent transaction left the pending set", "txid", s.TxID)
+			s.Confirmed = status == TxConfirmed
+			w.log.Debug("sent transaction left the pending set", "txid", s.TxID, "confirmed", status == TxConfirmed)
 			continue
 		}
 		for _, in := range tx.Inputs {
@@ -242,5 +244,5 @@ func (w *Wallet) applyPendingLocked(utxos []Unspent) []Unspent {
 			kept = append(kept, u)
 		}
 	}
-	return kept
+	return kept, nil
 }

@@ -62,11 +62,48 @@ func (n *chainNode) ListUnspent(ctx context.Context, addresses []string) ([]Unsp
 			return nil, err
 		}
 		for _, u := range utxos {
+			if n.spentInMempool(u.OutPoint) {
+				continue // as the real node does: listunspent leaves these out
+			}
 			out = append(out, Unspent{OutPoint: u.OutPoint, Value: u.Entry.Output.Value, PubKey: pk,
 				Height: u.Entry.Height, Coinbase: u.Entry.IsCoinbase, Confirmations: tip - u.Entry.Height + 1})
 		}
 	}
 	return out, nil
+}
+
+// spentInMempool reports whether a waiting transaction spends op.
+func (n *chainNode) spentInMempool(op chain.OutPoint) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for _, tx := range n.mempool {
+		for _, in := range tx.Inputs {
+			if in.Prev == op {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (n *chainNode) TxStatus(ctx context.Context, txid chain.Hash) (TxStatus, error) {
+	if n.unusable != nil {
+		return TxUnknown, n.unusable
+	}
+	n.mu.Lock()
+	for _, tx := range n.mempool {
+		if tx.TxID() == txid {
+			n.mu.Unlock()
+			return TxInMempool, nil
+		}
+	}
+	n.mu.Unlock()
+	if _, _, err := n.chain.TxByID(txid); err == nil {
+		return TxConfirmed, nil
+	} else if !errors.Is(err, chain.ErrNotFound) {
+		return TxUnknown, err
+	}
+	return TxUnknown, nil
 }
 
 func (n *chainNode) BestHeight(ctx context.Context) (uint32, error) {

@@ -23,7 +23,22 @@ type Node interface {
 	// SendRawTransaction submits a signed transaction and returns its
 	// txid. An error means the node refused it.
 	SendRawTransaction(ctx context.Context, tx *chain.Tx) (chain.Hash, error)
+	// TxStatus says whether the node has the transaction in a main-chain
+	// block, in its mempool, or neither (never seen, or dropped).
+	TxStatus(ctx context.Context, txid chain.Hash) (TxStatus, error)
 }
+
+// TxStatus is where a node holds a transaction.
+type TxStatus int
+
+const (
+	// TxUnknown: neither in the main chain nor in the mempool.
+	TxUnknown TxStatus = iota
+	// TxInMempool: waiting in the node's mempool.
+	TxInMempool
+	// TxConfirmed: in a block of the main chain.
+	TxConfirmed
+)
 
 // Unspent is an unspent output as the node reports it.
 type Unspent struct {

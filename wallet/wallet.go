@@ -46,10 +46,12 @@ type SentTx struct {
 	Amount Amount `json:"amount"`
 	Fee    Amount `json:"fee"`
 	Change Amount `json:"change"`
-	// Pending is set until the node no longer lists any of the
-	// transaction's inputs as unspent: it was mined (or, rarely, a
-	// conflicting transaction was).
+	// Pending is set while the node holds the transaction in its mempool.
 	Pending bool `json:"pending"`
+	// Confirmed is set once the node has it in a main-chain block. A
+	// transaction neither pending nor confirmed was dropped by the node (a
+	// conflict won, or it expired): its inputs are the wallet's again.
+	Confirmed bool `json:"confirmed,omitempty"`
 }
 
 // Option configures Create, Open and Restore.

@@ -608,9 +608,12 @@ func runWalletHistory(ctx *cli.Context) error {
 	defer w.Close()
 	var entries []historyEntry
 	for _, s := range w.History() {
-		status := "confirmed"
-		if s.Pending {
+		status := "dropped by the node"
+		switch {
+		case s.Pending:
 			status = "unconfirmed"
+		case s.Confirmed:
+			status = "confirmed"
 		}
 		entries = append(entries, historyEntry{Kind: "sent", TxID: s.TxID, Address: s.To, Amount: s.Amount,
 			Fee: s.Fee, Status: status, Time: s.Time})
@@ -631,7 +634,11 @@ func runWalletHistory(ctx *cli.Context) error {
 		return e.printJSON(entries)
 	}
 	for _, h := range entries {
-		fmt.Fprintf(e.out, "%-8s %s FLT  %s  %s  %s\n", h.Kind, h.Amount, h.Status, h.Address, h.TxID)
+		fee := ""
+		if h.Kind == "sent" {
+			fee = "  fee " + h.Fee.String()
+		}
+		fmt.Fprintf(e.out, "%-8s %s FLT%s  %s  %s  %s\n", h.Kind, h.Amount, fee, h.Status, h.Address, h.TxID)
 	}
 	return nil
 }

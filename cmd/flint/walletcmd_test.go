@@ -46,6 +46,16 @@ func (n *fakeWalletNode) SendRawTransaction(_ context.Context, tx *chain.Tx) (ch
 	return tx.TxID(), nil
 }
 
+// TxStatus says a sent transaction waits in the mempool.
+func (n *fakeWalletNode) TxStatus(_ context.Context, txid chain.Hash) (wallet.TxStatus, error) {
+	for _, tx := range n.sent {
+		if tx.TxID() == txid {
+			return wallet.TxInMempool, nil
+		}
+	}
+	return wallet.TxUnknown, nil
+}
+
 // runWallet runs "flint wallet ARGS..." with stdout captured and stdin
 // empty (not a terminal).
 func runWallet(t *testing.T, args ...string) (string, error) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/urfave/cli/v2"
@@ -71,4 +72,21 @@ func (n rpcWalletNode) EstimateFeeRate(ctx context.Context, blocks int) (uint64,
 // SendRawTransaction is sendrawtransaction.
 func (n rpcWalletNode) SendRawTransaction(ctx context.Context, tx *chain.Tx) (chain.Hash, error) {
 	return n.client.SendRawTransaction(ctx, tx)
+}
+
+// TxStatus asks getrawtransaction where the node holds txid.
+func (n rpcWalletNode) TxStatus(ctx context.Context, txid chain.Hash) (wallet.TxStatus, error) {
+	r, err := n.client.GetRawTransactionVerbose(ctx, txid)
+	var rerr *rpc.Error
+	switch {
+	case errors.As(err, &rerr) && rerr.Code == rpc.CodeInvalidAddressOrKey:
+		return wallet.TxUnknown, nil // neither in a block nor in the mempool
+	case err != nil:
+		return wallet.TxUnknown, err
+	case r.InMempool:
+		return wallet.TxInMempool, nil
+	case r.BlockHash != nil && r.Confirmations > 0:
+		return wallet.TxConfirmed, nil
+	}
+	return wallet.TxUnknown, nil
 }
