@@ -67,6 +67,8 @@ type Miner struct {
 
 	// tipGen counts tip changes; workers compare it between slices.
 	tipGen atomic.Uint64
+	// generateMu serialises Generate.
+	generateMu sync.Mutex
 	// hashes counts hashes per worker since start.
 	hashes []atomic.Uint64
 	// nonceSpace is the number of nonces scanned per extra nonce: 2^32,
@@ -156,6 +158,9 @@ func (m *Miner) Run(ctx context.Context) error {
 		if err := ctx.Err(); err != nil {
 			return nil
 		}
+		// The tip generation is read before the template is built, so a
+		// block that connects while it is being built ends the round.
+		gen := m.tipGen.Load()
 		tmpl, err := m.template()
 		if ctx.Err() != nil {
 			return nil
@@ -175,8 +180,8 @@ func (m *Miner) Run(ctx context.Context) error {
 			continue
 		}
 		roundCtx, cancel := context.WithCancel(ctx)
-		found := m.startWorkers(roundCtx, tmpl)
-		b := m.waitRound(roundCtx, ticker, found)
+		found := m.startWorkers(roundCtx, tmpl, gen)
+		b := m.waitRound(roundCtx, ticker, found, gen)
 		cancel()
 		for range found { // wait for every worker to stop
 		}
@@ -189,14 +194,14 @@ func (m *Miner) Run(ctx context.Context) error {
 // startWorkers searches t on every thread. A worker that finds a block
 // sends it on the returned channel, which is closed once all workers have
 // stopped (found, cancelled, or the tip changed).
-func (m *Miner) startWorkers(ctx context.Context, t *Template) <-chan *chain.Block {
+func (m *Miner) startWorkers(ctx context.Context, t *Template, gen uint64) <-chan *chain.Block {
 	found := make(chan *chain.Block, m.cfg.Threads)
 	var wg sync.WaitGroup
 	for w := range m.cfg.Threads {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if b := m.search(ctx, t, uint32(w)); b != nil {
+			if b := m.search(ctx, t, uint32(w), gen); b != nil {
 				found <- b
 			}
 		}()
@@ -208,9 +213,8 @@ func (m *Miner) startWorkers(ctx context.Context, t *Template) <-chan *chain.Blo
 // waitRound returns the first block the workers find, or nil when the
 // round's context ends, the workers all stop (the tip changed), or the
 // template should be rebuilt for new fees or a newer time.
-func (m *Miner) waitRound(ctx context.Context, ticker *time.Ticker, found <-chan *chain.Block) *chain.Block {
+func (m *Miner) waitRound(ctx context.Context, ticker *time.Ticker, found <-chan *chain.Block, gen uint64) *chain.Block {
 	started := m.cfg.Now()
-	gen := m.tipGen.Load()
 	var txsGen uint64
 	if m.cfg.TxsUpdated != nil {
 		txsGen = m.cfg.TxsUpdated()
@@ -241,12 +245,11 @@ func (m *Miner) template() (*Template, error) {
 }
 
 // search scans the template for worker w until it finds a block, ctx ends,
-// or the tip changes. Each worker has its own extra nonce (w, counter) in
+// or the tip changes from generation gen (read before t was built). Each worker has its own extra nonce (w, counter) in
 // the coinbase, so workers never hash the same header; when a worker has
 // scanned all 2^32 nonces it bumps its counter and recomputes the merkle
 // root.
-func (m *Miner) search(ctx context.Context, t *Template, w uint32) *chain.Block {
-	gen := m.tipGen.Load()
+func (m *Miner) search(ctx context.Context, t *Template, w uint32, gen uint64) *chain.Block {
 	slice := uint32(1 << 16)
 	for counter := uint32(0); ; counter++ {
 		b := t.withExtraNonce(w, counter)
@@ -304,20 +307,28 @@ func (m *Miner) Generate(ctx context.Context, n int, payTo [32]byte) ([]chain.Ha
 	if m.cfg.BestState == nil {
 		return nil, errors.New("miner: Generate needs the chain's BestState")
 	}
+	// One Generate at a time: two on one tip would build the same block.
+	m.generateMu.Lock()
+	defer m.generateMu.Unlock()
 	var hashes []chain.Hash
 	for len(hashes) < n {
+		gen := m.tipGen.Load()
 		t, err := NewTemplate(m.cfg.Params, m.cfg.BestState(), m.cfg.Now(), payTo, m.cfg.Txs)
 		if err != nil {
 			return hashes, err
 		}
-		b, err := m.solve(ctx, t)
+		b, err := m.solve(ctx, t, gen)
 		if errors.Is(err, errStale) {
 			continue // the tip moved under us: build on the new one
 		}
 		if err != nil {
 			return hashes, err
 		}
-		if _, err := m.cfg.ProcessBlock(ctx, b); err != nil {
+		res, err := m.cfg.ProcessBlock(ctx, b)
+		if errors.Is(err, chain.ErrDuplicateBlock) || (err == nil && !res.MainChain) {
+			continue // another block took this height first: build on it
+		}
+		if err != nil {
 			return hashes, fmt.Errorf("generated block refused: %w", err)
 		}
 		hashes = append(hashes, b.BlockHash())
@@ -330,9 +341,9 @@ var errStale = errors.New("miner: tip changed during the search")
 
 // solve searches t on all threads until a block is found, the tip changes
 // (errStale) or ctx ends.
-func (m *Miner) solve(ctx context.Context, t *Template) (*chain.Block, error) {
+func (m *Miner) solve(ctx context.Context, t *Template, gen uint64) (*chain.Block, error) {
 	ctx, cancel := context.WithCancel(ctx)
-	found := m.startWorkers(ctx, t)
+	found := m.startWorkers(ctx, t, gen)
 	defer func() {
 		cancel()
 		for range found { // wait for every worker to stop

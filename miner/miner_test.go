@@ -185,7 +185,7 @@ func TestSearchStopsOnNewTip(t *testing.T) {
 	m := newTestMiner(t, c, 1)
 	tmpl := unreachableTemplate(t, c)
 	stopped := make(chan *chain.Block)
-	go func() { stopped <- m.search(t.Context(), tmpl, 0) }()
+	go func() { stopped <- m.search(t.Context(), tmpl, 0, m.tipGen.Load()) }()
 	for m.hashes[0].Load() == 0 { // wait until the worker is scanning
 		time.Sleep(time.Millisecond)
 	}
@@ -207,7 +207,7 @@ func TestExtraNonceRollsOver(t *testing.T) {
 	tmpl := unreachableTemplate(t, c)
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan struct{})
-	go func() { m.search(ctx, tmpl, 0); close(done) }()
+	go func() { m.search(ctx, tmpl, 0, m.tipGen.Load()); close(done) }()
 	deadline := time.After(30 * time.Second)
 	for m.hashes[0].Load() < 4<<10 { // four nonce spaces: three roll-overs
 		select {
@@ -276,5 +276,37 @@ func TestTemplateFromBlock(t *testing.T) {
 	}
 	if _, err := TemplateFromBlock(p, &chain.Block{Header: local.Block.Header}, 1); err == nil {
 		t.Error("template without a coinbase accepted")
+	}
+}
+
+// TestConcurrentGenerate runs Generate from several goroutines at once, as
+// concurrent generatetoaddress calls and the dev node's ticker do: every
+// call succeeds and every hash it returns is on the main chain.
+func TestConcurrentGenerate(t *testing.T) {
+	c := newTestChain(t, chain.RegTestParams())
+	m := newTestMiner(t, c, 1)
+	const callers, each = 4, 10
+	results := make(chan []chain.Hash, callers)
+	errs := make(chan error, callers)
+	for range callers {
+		go func() {
+			hashes, err := m.Generate(t.Context(), each, payKey)
+			results <- hashes
+			errs <- err
+		}()
+	}
+	for range callers {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range <-results {
+			info, err := c.HeaderByHash(h)
+			if err != nil || !info.MainChain {
+				t.Fatalf("Generate returned %v, not on the main chain (%v)", h, err)
+			}
+		}
+	}
+	if h := c.BestState().Height; h != callers*each {
+		t.Fatalf("tip at %d, want %d", h, callers*each)
 	}
 }

@@ -244,7 +244,8 @@ func (n *Node) Run(ctx context.Context) error {
 	return first
 }
 
-// runDevMiner mines one block every DevPeriod.
+// runDevMiner mines one block every DevPeriod until ctx ends; a failure is
+// logged and the next tick tries again.
 func (n *Node) runDevMiner(ctx context.Context) error {
 	ticker := time.NewTicker(n.cfg.DevPeriod)
 	defer ticker.Stop()
@@ -258,7 +259,10 @@ func (n *Node) runDevMiner(ctx context.Context) error {
 				return nil
 			}
 			if err != nil {
-				return err
+				// A block refused (say, by a rule a mempool transaction
+				// broke after a reorg) is no reason to stop the node.
+				n.log.Error("dev block not mined", "err", err)
+				continue
 			}
 			best := n.chain.BestState()
 			n.log.Info("dev block", "height", best.Height, "hash", hashes[0])
