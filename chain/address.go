@@ -37,6 +37,12 @@ func EncodeAddress(p *Params, pubKey [32]byte) string {
 func DecodeAddress(p *Params, addr string) ([32]byte, error) {
 	var key [32]byte
 	hrp, data, version, err := bech32.DecodeGeneric(addr)
+	var badSum bech32.ErrInvalidChecksum
+	if errors.As(err, &badSum) {
+		// Never echo the expected checksum: pasting it onto a mistyped
+		// address would pay a key no one holds.
+		return key, fmt.Errorf("%w: bad checksum (the address is mistyped)", ErrInvalidAddress)
+	}
 	if err != nil {
 		return key, fmt.Errorf("%w: %v", ErrInvalidAddress, err)
 	}

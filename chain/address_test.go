@@ -60,6 +60,11 @@ func TestAddressRefusals(t *testing.T) {
 			}
 		})
 	}
+	// A mistyped address's error must not carry the right checksum.
+	_, err := DecodeAddress(main, string(flipped))
+	if right := good[len(good)-6:]; err == nil || strings.Contains(err.Error(), right) {
+		t.Fatalf("bad-checksum error %q gives away the checksum %s", err, right)
+	}
 }
 
 func FuzzDecodeAddress(f *testing.F) {

@@ -146,6 +146,17 @@ func TestGenerateOnRealChain(t *testing.T) {
 func TestRunMinesAndFollowsTip(t *testing.T) {
 	c := newTestChain(t, chain.RegTestParams())
 	m := newTestMiner(t, c, 2)
+	// Every block Run submits must extend the tip it was built on: none
+	// may land on a side chain.
+	var submitted, offMain atomic.Int32
+	m.cfg.ProcessBlock = func(ctx context.Context, b *chain.Block) (chain.ProcessResult, error) {
+		res, err := c.ProcessBlock(ctx, b)
+		submitted.Add(1)
+		if err != nil || !res.MainChain {
+			offMain.Add(1)
+		}
+		return res, err
+	}
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() { done <- m.Run(ctx) }()
@@ -160,12 +171,8 @@ func TestRunMinesAndFollowsTip(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	// Every block builds on the one before: the workers followed the tip.
-	for h := uint32(1); h <= c.BestState().Height; h++ {
-		b, err := c.BlockByHeight(h)
-		if err != nil || b.Txs[0].LockTime != h {
-			t.Fatalf("block %d: %v", h, err)
-		}
+	if offMain.Load() != 0 {
+		t.Fatalf("%d of %d submitted blocks did not extend the tip", offMain.Load(), submitted.Load())
 	}
 }
 

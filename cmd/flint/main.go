@@ -28,6 +28,23 @@ func run(args []string) error {
 			minerCommand,
 		},
 		HideHelpCommand: true,
+		// A flag error is one sentence, not a help page.
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error { return err },
+	}
+	for _, c := range app.Commands {
+		setUsageErrors(c, "flint")
 	}
 	return app.Run(args)
+}
+
+// setUsageErrors makes every (sub)command report a flag error as the error
+// itself rather than the usage page.
+func setUsageErrors(c *cli.Command, parent string) {
+	path := parent + " " + c.Name
+	c.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
+		return fmt.Errorf("%w (see %s --help)", err, path)
+	}
+	for _, sub := range c.Subcommands {
+		setUsageErrors(sub, path)
+	}
 }

@@ -61,3 +61,10 @@ func TestNodeConfigFile(t *testing.T) {
 		t.Fatalf("malformed config: %v", err)
 	}
 }
+
+func TestFlagErrorIsOneSentence(t *testing.T) {
+	err := run([]string{"flint", "wallet", "send", "--fee-rate", "-1"})
+	if err == nil || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), "flint wallet send --help") {
+		t.Fatalf("flag error: %q", err)
+	}
+}

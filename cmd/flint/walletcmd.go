@@ -301,9 +301,6 @@ func runWalletCreate(ctx *cli.Context) error {
 	if _, err := os.Stat(e.path); err == nil {
 		return fmt.Errorf("a wallet file already exists at %s; refusing to overwrite it", e.path)
 	}
-	if err := os.MkdirAll(filepath.Dir(e.path), 0o700); err != nil {
-		return fmt.Errorf("create the wallet directory: %w", err)
-	}
 	pass, err := e.passphrase(true)
 	if err != nil {
 		return err
@@ -317,6 +314,9 @@ func runWalletCreate(ctx *cli.Context) error {
 		if err := e.confirmMnemonic(mnemonic); err != nil {
 			return err
 		}
+	}
+	if err := os.MkdirAll(filepath.Dir(e.path), 0o700); err != nil {
+		return fmt.Errorf("create the wallet directory: %w", err)
 	}
 	w, err := wallet.Create(e.path, e.params, mnemonic, "", pass, e.opts...)
 	if err != nil {
@@ -409,14 +409,14 @@ func runWalletRestore(ctx *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(e.path), 0o700); err != nil {
-		return fmt.Errorf("create the wallet directory: %w", err)
-	}
 	pass, err := e.passphrase(true)
 	if err != nil {
 		return err
 	}
 	defer clear(pass)
+	if err := os.MkdirAll(filepath.Dir(e.path), 0o700); err != nil {
+		return fmt.Errorf("create the wallet directory: %w", err)
+	}
 	rctx, cancel := rpcContext()
 	defer cancel()
 	w, err := wallet.Restore(rctx, e.path, e.params, mnemonic, "", pass, node, e.opts...)
@@ -573,7 +573,11 @@ func runWalletSend(ctx *cli.Context) error {
 			return errors.New("not sent")
 		}
 	}
-	txid, err := w.Send(rctx, node, d)
+	// The question may have waited long: the broadcast gets a fresh
+	// deadline of its own.
+	sctx, scancel := rpcContext()
+	defer scancel()
+	txid, err := w.Send(sctx, node, d)
 	if err != nil {
 		return err
 	}
