@@ -185,7 +185,7 @@ func (m *Miner) Run(ctx context.Context) error {
 		cancel()
 		for range found { // wait for every worker to stop
 		}
-		if b != nil {
+		if b != nil && ctx.Err() == nil { // not while shutting down
 			m.submit(ctx, b)
 		}
 	}
