@@ -151,6 +151,9 @@ func TestRunMinesAndFollowsTip(t *testing.T) {
 	var submitted, offMain atomic.Int32
 	m.cfg.ProcessBlock = func(ctx context.Context, b *chain.Block) (chain.ProcessResult, error) {
 		res, err := c.ProcessBlock(ctx, b)
+		if ctx.Err() != nil {
+			return res, err // the test is ending: the chain stops connecting
+		}
 		submitted.Add(1)
 		if err != nil || !res.MainChain {
 			offMain.Add(1)
