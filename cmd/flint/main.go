@@ -3,6 +3,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/urfave/cli/v2"
@@ -17,7 +18,10 @@ func main() {
 
 // run builds the command tree and runs it; it is main without the exit, so
 // tests can call it.
-func run(args []string) error {
+func run(args []string) error { return runWithOutput(args, os.Stdout) }
+
+// runWithOutput is run with the commands' output going to out.
+func runWithOutput(args []string, out io.Writer) error {
 	app := &cli.App{
 		Name:  "flint",
 		Usage: "a minimal proof-of-work cryptocurrency node",
@@ -28,6 +32,7 @@ func run(args []string) error {
 			minerCommand,
 		},
 		HideHelpCommand: true,
+		Writer:          out,
 		// A flag error is one sentence, not a help page.
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error { return err },
 	}

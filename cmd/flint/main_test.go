@@ -68,3 +68,17 @@ func TestFlagErrorIsOneSentence(t *testing.T) {
 		t.Fatalf("flag error: %q", err)
 	}
 }
+
+func TestMinerBench(t *testing.T) {
+	var out strings.Builder
+	app := []string{"flint", "miner", "bench", "--duration", "20ms"}
+	if err := runWithOutput(app, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "generic") || !strings.Contains(out.String(), "MH/s") {
+		t.Fatalf("miner bench printed:\n%s", out.String())
+	}
+	if err := run([]string{"flint", "miner", "--network", "regtest"}); err == nil || !strings.Contains(err.Error(), "--address") {
+		t.Fatalf("external miner without --address: %v", err)
+	}
+}
