@@ -2,9 +2,7 @@ package node
 
 import (
 	"context"
-	"errors"
 	"path/filepath"
-	"time"
 
 	"github.com/flint-chain/flint/chain"
 	"github.com/flint-chain/flint/mempool"
@@ -115,12 +113,10 @@ func (n *Node) wireMempoolRPC(cfg *rpc.Config) {
 	}
 }
 
-// saveMempool writes the pool's snapshot for the next start.
+// saveMempool writes the pool's snapshot for the next start (the pool logs
+// the save itself).
 func (n *Node) saveMempool() {
-	start := time.Now()
-	if err := n.mempool.Save(n.snapshotPath()); err != nil && !errors.Is(err, context.Canceled) {
+	if err := n.mempool.Save(n.snapshotPath()); err != nil {
 		n.log.Error("saving the mempool", "err", err)
-		return
 	}
-	n.log.Info("mempool saved", "txs", n.mempool.Count(), "took", time.Since(start).Round(time.Millisecond))
 }
