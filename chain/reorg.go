@@ -81,7 +81,13 @@ func (c *BlockChain) reorganize(ctx context.Context, target *blockNode) error {
 		}
 	}
 	for i, n := range attach {
-		err := checkCtx(ctx)
+		// A cancelled context stops a long reorganisation between blocks,
+		// but never before the first: a block that extends the tip is
+		// connected rather than left stored and unconnected.
+		var err error
+		if i > 0 {
+			err = checkCtx(ctx)
+		}
 		if err == nil {
 			err = c.connectStored(n, true)
 		}

@@ -324,6 +324,9 @@ func (m *Miner) Generate(ctx context.Context, n int, payTo [32]byte) ([]chain.Ha
 		if err != nil {
 			return hashes, err
 		}
+		if err := ctx.Err(); err != nil {
+			return hashes, err // told to stop: the block is not submitted
+		}
 		res, err := m.cfg.ProcessBlock(ctx, b)
 		if errors.Is(err, chain.ErrDuplicateBlock) || (err == nil && !res.MainChain) {
 			continue // another block took this height first: build on it
