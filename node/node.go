@@ -64,7 +64,9 @@ type Node struct {
 	// stop ends Run (the RPC stop method); stopped is closed by it.
 	stop    func()
 	stopped chan struct{}
-	log     *slog.Logger
+	// closeTimeout bounds the database close at shutdown.
+	closeTimeout time.Duration
+	log          *slog.Logger
 }
 
 // RPCAddr returns the address JSON-RPC is served on, or "" when it is not.
@@ -107,7 +109,8 @@ func New(cfg Config) (*Node, error) {
 		}
 		return nil, err
 	}
-	n := &Node{cfg: cfg, chain: c, log: cfg.Logger.With("sub", "node"), stopped: make(chan struct{})}
+	n := &Node{cfg: cfg, chain: c, log: cfg.Logger.With("sub", "node"), stopped: make(chan struct{}),
+		closeTimeout: 4 * time.Second}
 	var once sync.Once
 	n.stop = func() { once.Do(func() { close(n.stopped) }) }
 	n.metrics = newMetrics(n)
@@ -237,11 +240,31 @@ func (n *Node) Run(ctx context.Context) error {
 		}
 	}
 	n.saveMempool()
-	if err := n.chain.Close(); err != nil {
+	if err := n.closeChain(); err != nil {
 		n.log.Error("closing the chain database", "err", err)
+		if first == nil {
+			first = err
+		}
 	}
 	n.log.Info("stopped")
 	return first
+}
+
+// closeChain closes the chain database, giving up after closeTimeout: a
+// database that cannot write (a full disk, a data directory removed under
+// the node) would otherwise keep retrying its final flush for ever. Every
+// connected block is already in badger's log, so the next start recovers
+// as after a crash.
+func (n *Node) closeChain() error {
+	done := make(chan error, 1)
+	go func() { done <- n.chain.Close() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(n.closeTimeout):
+		return fmt.Errorf("the chain database did not close within %v (is the disk full, or the data directory gone?); "+
+			"exiting without a clean close: the next start recovers as after a crash", n.closeTimeout)
+	}
 }
 
 // runDevMiner mines one block every DevPeriod until ctx ends; a failure is

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -148,5 +149,40 @@ func TestHealthNotSynced(t *testing.T) {
 	defer func() { cancel(); <-done }()
 	if body := get(t, "http://"+n.MetricsAddr()+"/healthz", http.StatusServiceUnavailable); !strings.Contains(body, `"synced":false`) {
 		t.Errorf("healthz body %s", body)
+	}
+}
+
+// TestShutdownWithDataDirGone removes the data directory under a running
+// node: the node cannot flush its database, and must still stop, with an
+// error that says why, instead of retrying for ever.
+func TestShutdownWithDataDirGone(t *testing.T) {
+	dir := t.TempDir()
+	cfg := devConfig(dir)
+	n, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.closeTimeout = 2 * time.Second
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- n.Run(ctx) }()
+	deadline := time.Now().Add(30 * time.Second)
+	for n.Chain().BestState().Height < 3 {
+		if time.Now().After(deadline) {
+			t.Fatal("no blocks")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil && !strings.Contains(err.Error(), "did not close") {
+			t.Logf("stopped with: %v", err) // badger may also fail at once
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the node did not stop with its data directory gone")
 	}
 }
