@@ -132,10 +132,8 @@ func (c *BlockChain) processBlockLocked(ctx context.Context, b *Block) (ProcessR
 		}
 		return res, c.storeInvalid(b, parent, known, statusInvalid, err)
 	}
-	if err := CheckBlockSanity(b, c.params); err != nil {
-		if errors.Is(err, ErrBadMerkleRoot) {
-			return res, err
-		}
+	// Header sanity and the merkle root were checked above.
+	if err := checkBodySanity(b, c.params); err != nil {
 		return res, c.storeInvalid(b, parent, known, statusInvalid, err)
 	}
 	if err := checkBlockContext(b, res.Height, parent.medianTimePast()); err != nil {

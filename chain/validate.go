@@ -105,6 +105,12 @@ func CheckBlockSanity(b *Block, p *Params) error {
 	if err := checkBodyMatchesHeader(b); err != nil {
 		return err
 	}
+	return checkBodySanity(b, p)
+}
+
+// checkBodySanity applies the context-free body rules (5, 6 and 7) to a
+// block whose header sanity and merkle root were checked already.
+func checkBodySanity(b *Block, p *Params) error {
 	if len(b.Txs) == 0 {
 		return ruleError(ErrNoTransactions, "block has no transactions")
 	}
