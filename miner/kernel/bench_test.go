@@ -5,9 +5,7 @@ import (
 	"encoding"
 	"encoding/binary"
 	"flag"
-	"fmt"
 	"hash"
-	"runtime"
 	"strings"
 	"testing"
 )
@@ -15,8 +13,6 @@ import (
 var benchTable = flag.Duration("benchtable", 0,
 	"if set, TestBenchTable runs Bench for each kernel on 1 and all threads for this long and logs a table")
 
-// benchWork is a fixed header with a zero target: no nonce is found, so a
-// scan does its full work.
 func benchWork() *Work {
 	var hdr [80]byte
 	for i := range hdr {
@@ -115,22 +111,4 @@ func BenchmarkStdlibCompress(b *testing.B) {
 	if cpu := cpuSeconds() - cpu0; cpu0 > 0 && cpu > 0 {
 		b.ReportMetric(blocks/cpu/1e6, "Mcompress/cpu-s")
 	}
-}
-
-// TestBenchTable prints what `flint miner bench` would: each kernel's rate
-// on one thread and on all threads, through Bench. It runs only with
-// -benchtable=DURATION.
-func TestBenchTable(t *testing.T) {
-	if *benchTable == 0 {
-		t.Skip("run with -benchtable=3s to measure")
-	}
-	threads := runtime.GOMAXPROCS(0)
-	var b strings.Builder
-	fmt.Fprintf(&b, "\n| kernel | 1 thread MH/s | %d threads MH/s | scaling |\n|---|---|---|---|\n", threads)
-	for _, k := range testKernels(t) {
-		one := Bench(k, 1, *benchTable) / 1e6
-		all := Bench(k, threads, *benchTable) / 1e6
-		fmt.Fprintf(&b, "| %s | %.2f | %.2f | %.2fx |\n", k.Name(), one, all, all/one)
-	}
-	t.Log(b.String())
 }
