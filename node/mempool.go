@@ -27,6 +27,7 @@ func (n *Node) newMempool(sigCache *chain.SigCache) error {
 		OnAdded:   n.mempoolAdded,
 		OnRemoved: n.mempoolRemoved,
 		Logger:    n.cfg.Logger,
+		Now:       n.cfg.Now,
 	})
 	if err != nil {
 		return err

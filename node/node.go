@@ -47,6 +47,10 @@ type Config struct {
 	MempoolPolicy mempool.Policy
 	// Logger receives every subsystem's lines.
 	Logger *slog.Logger
+	// Now is the node's clock: the chain's future-time rule and the
+	// timestamps of mined blocks read it. time.Now if nil; fault tests shift
+	// it to play a node whose clock is wrong.
+	Now func() time.Time
 }
 
 // Node is a running Flint node.
@@ -95,6 +99,9 @@ func New(cfg Config) (*Node, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
@@ -102,7 +109,7 @@ func New(cfg Config) (*Node, error) {
 	// block connection does not verify again.
 	sigCache := chain.NewSigCache(chain.DefaultSigCacheSize)
 	c, err := chain.New(chain.Config{Params: cfg.Params, DataDir: filepath.Join(cfg.DataDir, "chain"),
-		SigCache: sigCache, Logger: cfg.Logger})
+		SigCache: sigCache, Logger: cfg.Logger, Now: cfg.Now})
 	if err != nil {
 		if errors.Is(err, chain.ErrDataDirInUse) {
 			return nil, fmt.Errorf("data directory %s is in use by another flint process", cfg.DataDir)
@@ -148,6 +155,7 @@ func (n *Node) build(sigCache *chain.SigCache) error {
 			Txs:          n.txSource(),
 			TxsUpdated:   n.mempool.LastUpdated,
 			Logger:       cfg.Logger,
+			Now:          cfg.Now,
 		})
 		if err != nil {
 			return err

@@ -3,7 +3,6 @@ package node
 import (
 	"context"
 	"path/filepath"
-	"time"
 
 	"github.com/flint-chain/flint/chain"
 	"github.com/flint-chain/flint/miner"
@@ -35,7 +34,7 @@ func (n *Node) newRPCServer(stop func()) (*rpc.Server, error) {
 // blockTemplate is getblocktemplate's source: a block on the tip paying
 // payTo, with the mempool's selection.
 func (n *Node) blockTemplate(payTo [32]byte) (*chain.Block, error) {
-	t, err := miner.NewTemplate(n.cfg.Params, n.chain.BestState(), time.Now(), payTo, n.txSource())
+	t, err := miner.NewTemplate(n.cfg.Params, n.chain.BestState(), n.cfg.Now(), payTo, n.txSource())
 	if err != nil {
 		return nil, err
 	}

@@ -20,6 +20,10 @@ func TestNodeFlagErrors(t *testing.T) {
 		{"address of another network", []string{"node", "--network", "regtest", "--datadir", t.TempDir(),
 			"--mine.address", mainAddress(t)}, "not this network's"},
 		{"bad log level", []string{"node", "--log.level", "loud"}, "--log.level"},
+		{"mine period without address", []string{"node", "--network", "regtest", "--datadir", t.TempDir(),
+			"--mine.period", "1s"}, "--mine.period needs --mine.address"},
+		{"negative mine period", []string{"node", "--network", "regtest", "--datadir", t.TempDir(),
+			"--mine.period", "-1s"}, "--mine.period must be positive"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

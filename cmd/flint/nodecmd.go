@@ -35,6 +35,18 @@ var (
 		Usage:   "serve Prometheus /metrics and /healthz on this address (e.g. 127.0.0.1:9330)",
 		EnvVars: []string{"FLINT_METRICS_ADDR"},
 	}
+	minePeriodFlag = &cli.DurationFlag{
+		Name:    "mine.period",
+		Usage:   "mine one block every period instead of continuously (regtest networks of several nodes; needs --mine.address)",
+		EnvVars: []string{"FLINT_MINE_PERIOD"},
+	}
+	// clockOffsetFlag shifts the node's clock, for fault tests of a node
+	// whose clock is wrong; hidden because no real node should set it.
+	clockOffsetFlag = &cli.DurationFlag{
+		Name:   "test.clockoffset",
+		Usage:  "shift the node's clock by this much (tests only)",
+		Hidden: true,
+	}
 	devFlag = &cli.BoolFlag{
 		Name:  "dev",
 		Usage: "single-node regtest in a fresh data directory (or --datadir), mining a block every --dev.period",
@@ -58,7 +70,7 @@ var configFlag = &cli.StringFlag{
 var configFlags = []cli.Flag{
 	altsrc.NewStringFlag(networkFlag), altsrc.NewStringFlag(dataDirFlag),
 	altsrc.NewStringFlag(rpcAddrFlag), altsrc.NewStringFlag(rpcUserFlag), altsrc.NewStringFlag(rpcPasswordFlag),
-	altsrc.NewStringFlag(mineAddressFlag), altsrc.NewIntFlag(threadsFlag),
+	altsrc.NewStringFlag(mineAddressFlag), altsrc.NewIntFlag(threadsFlag), altsrc.NewDurationFlag(minePeriodFlag),
 	altsrc.NewDurationFlag(devPeriodFlag), altsrc.NewStringFlag(metricsAddrFlag),
 	altsrc.NewStringFlag(logLevelFlag), altsrc.NewStringFlag(logFormatFlag),
 }
@@ -66,7 +78,7 @@ var configFlags = []cli.Flag{
 var nodeCommand = &cli.Command{
 	Name:   "node",
 	Usage:  "run a full node",
-	Flags:  append(append([]cli.Flag{}, configFlags...), mineFlag, devFlag, configFlag),
+	Flags:  append(append([]cli.Flag{}, configFlags...), mineFlag, devFlag, configFlag, clockOffsetFlag),
 	Before: altsrc.InitInputSourceWithContext(configFlags, altsrc.NewTomlSourceFromFlagFunc(configFlag.Name)),
 	Action: runNode,
 }
@@ -95,6 +107,19 @@ func runNode(ctx *cli.Context) error {
 		RPCUser:     ctx.String(rpcUserFlag.Name),
 		RPCPassword: ctx.String(rpcPasswordFlag.Name),
 		Logger:      log,
+	}
+	if off := ctx.Duration(clockOffsetFlag.Name); off != 0 {
+		cfg.Now = func() time.Time { return time.Now().Add(off) }
+		log.Warn("clock shifted for testing", "offset", off)
+	}
+	if p := ctx.Duration(minePeriodFlag.Name); p != 0 {
+		if p < 0 || dev {
+			return fmt.Errorf("--mine.period must be positive, and --dev has --dev.period instead")
+		}
+		if !ctx.IsSet(mineAddressFlag.Name) {
+			return fmt.Errorf("--mine.period needs --mine.address")
+		}
+		cfg.DevPeriod = p
 	}
 	if dev && cfg.DataDir == "" {
 		if cfg.DataDir, err = os.MkdirTemp("", "flint-dev-"); err != nil {
