@@ -3,18 +3,26 @@
 package e2e
 
 import (
-	"bytes"
+	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 )
 
+// defaultPorts are every network's default P2P, RPC and other ports. No
+// test may listen on them: another Flint may be running on this machine.
+var defaultPorts = []int{8330, 8331, 18330, 18331, 28330, 28331, 28332}
+
 // TestReadmeWalk runs the README's walk, word for word, as a bash script
 // with the built flint on PATH, and checks what it says the user will see.
+// It holds every default port while the walk runs, as another node on the
+// machine would, so the walk must work with its RPC_PORT alone.
 func TestReadmeWalk(t *testing.T) {
 	readme, err := os.ReadFile("../README.md")
 	if err != nil {
@@ -28,16 +36,21 @@ func TestReadmeWalk(t *testing.T) {
 	if !ok {
 		t.Fatal("README.md's walk block is not closed")
 	}
+	holdDefaultPorts(t)
 
 	dir := t.TempDir()
+	_, port, err := net.SplitHostPort(freePort(t))
+	if err != nil {
+		t.Fatal(err)
+	}
 	// -e and -u catch a failing step; no pipefail, as in a user's shell,
 	// where "| head" closing the pipe early is not an error.
 	cmd := exec.Command("bash", "-eu", "-c", script)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "PATH="+filepath.Dir(flintBin)+":"+os.Getenv("PATH"))
+	cmd.Env = append(os.Environ(), "PATH="+filepath.Dir(flintBin)+":"+os.Getenv("PATH"), "RPC_PORT="+port)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // the walk's node is in this group
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -49,6 +62,14 @@ func TestReadmeWalk(t *testing.T) {
 		err = os.ErrDeadlineExceeded
 	}
 	syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // whatever the walk left running
+	if err == os.ErrDeadlineExceeded {
+		// Killed: Wait returns once the output is copied.
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Log("the walk's output pipe stayed open 10 s after the kill")
+		}
+	}
 	if err != nil {
 		log, _ := os.ReadFile(filepath.Join(dir, "node.log"))
 		t.Fatalf("the README walk failed: %v\n%s\nnode.log:\n%s", err, out.String(), log)
@@ -61,4 +82,26 @@ func TestReadmeWalk(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "devnet", "wallet.flw")); err != nil {
 		t.Errorf("the dev node made no dev wallet: %v", err)
 	}
+}
+
+// holdDefaultPorts listens on every default port, TCP and UDP, on
+// 127.0.0.1 until the test ends. A port already held by another process is
+// held all the same, and is left to it.
+func holdDefaultPorts(t *testing.T) {
+	t.Helper()
+	var held []io.Closer
+	for _, p := range defaultPorts {
+		addr := "127.0.0.1:" + strconv.Itoa(p)
+		if ln, err := net.Listen("tcp", addr); err == nil {
+			held = append(held, ln)
+		}
+		if pc, err := net.ListenPacket("udp", addr); err == nil {
+			held = append(held, pc)
+		}
+	}
+	t.Cleanup(func() {
+		for _, c := range held {
+			c.Close()
+		}
+	})
 }

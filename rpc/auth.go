@@ -50,14 +50,20 @@ func writeCookie(path string, a Auth) error {
 	return atomicfile.WriteFile(path, []byte(a.User+":"+a.Password), 0o600)
 }
 
+// ErrNoCookie is returned (wrapped) by ReadCookie when the cookie file does
+// not exist: the node is not running, or not yet, or uses another data
+// directory.
+var ErrNoCookie = errors.New("no RPC cookie")
+
 // ReadCookie reads the credential a running node wrote to its cookie file
 // ("__cookie__:<hex>"). The file exists only while the node's RPC server
 // runs.
+
 func ReadCookie(path string) (Auth, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return Auth{}, fmt.Errorf("no RPC cookie at %s: is the node running with this data directory?", path)
+			return Auth{}, fmt.Errorf("%w at %s: is the node running with this data directory?", ErrNoCookie, path)
 		}
 		return Auth{}, fmt.Errorf("read RPC cookie: %w", err)
 	}

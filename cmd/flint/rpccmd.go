@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -32,6 +34,10 @@ var (
 		Usage: "how long to wait for the answer",
 		Value: 30 * time.Second,
 	}
+	rpcWaitFlag = &cli.DurationFlag{
+		Name:  "wait",
+		Usage: "wait up to this long for a node that is starting (no cookie yet, connection refused), like bitcoin-cli -rpcwait",
+	}
 )
 
 // rpcClientFlags are the flags every command that talks to a node takes.
@@ -47,7 +53,7 @@ false, null, arrays, objects) and as a string otherwise, so
   flint rpc getbalance rflt1p...
 work as they do with bitcoin-cli. The cookie is read from the data
 directory unless --rpc.user/--rpc.password or --rpc.cookie say otherwise.`,
-	Flags:  append(append([]cli.Flag{}, rpcClientFlags...), rpcTimeoutFlag),
+	Flags:  append(append([]cli.Flag{}, rpcClientFlags...), rpcTimeoutFlag, rpcWaitFlag),
 	Action: runRPC,
 }
 
@@ -55,18 +61,12 @@ func runRPC(ctx *cli.Context) error {
 	if ctx.NArg() < 1 {
 		return fmt.Errorf("which method? (try: flint rpc help)")
 	}
-	client, err := newRPCClient(ctx)
-	if err != nil {
-		return err
-	}
 	params := make([]any, 0, ctx.NArg()-1)
 	for _, arg := range ctx.Args().Slice()[1:] {
 		params = append(params, cliParam(arg))
 	}
-	callCtx, cancel := context.WithTimeout(context.Background(), ctx.Duration(rpcTimeoutFlag.Name))
-	defer cancel()
-	var result json.RawMessage
-	if err := client.Call(callCtx, ctx.Args().First(), params, &result); err != nil {
+	result, err := callWaiting(ctx, ctx.Args().First(), params)
+	if err != nil {
 		return err
 	}
 	var out bytes.Buffer
@@ -81,6 +81,59 @@ func runRPC(ctx *cli.Context) error {
 	}
 	fmt.Fprintln(ctx.App.Writer, out.String())
 	return nil
+}
+
+// rpcWaitPoll is how often --wait tries a node that is not answering yet.
+const rpcWaitPoll = 100 * time.Millisecond
+
+// callWaiting calls method once the node answers. Without --wait that is
+// one try. With --wait it retries, until the wait is over, the failures
+// that mean the call never reached a running node: no cookie file yet, a
+// refused connection, credentials from a previous run's cookie. A call the
+// node received is never sent twice.
+func callWaiting(ctx *cli.Context, method string, params []any) (json.RawMessage, error) {
+	wait := ctx.Duration(rpcWaitFlag.Name)
+	deadline := time.Now().Add(wait)
+	for {
+		result, err := callOnce(ctx, method, params)
+		if err == nil || wait <= 0 || !errors.Is(err, errNotUp) {
+			return result, err
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("the node did not answer within --wait %v; last try: %w", wait, err)
+		}
+		time.Sleep(rpcWaitPoll)
+	}
+}
+
+// errNotUp marks the failures of callOnce that mean no running node has
+// seen the call.
+var errNotUp = errors.New("node not up")
+
+// notUpError is an error of callOnce that --wait may retry.
+type notUpError struct{ err error }
+
+func (e notUpError) Error() string        { return e.err.Error() }
+func (e notUpError) Unwrap() error        { return e.err }
+func (e notUpError) Is(target error) bool { return target == errNotUp }
+
+// callOnce reads the credentials and makes the call, within --timeout.
+func callOnce(ctx *cli.Context, method string, params []any) (json.RawMessage, error) {
+	client, err := newRPCClient(ctx)
+	if err != nil {
+		if errors.Is(err, rpc.ErrNoCookie) {
+			return nil, notUpError{err}
+		}
+		return nil, err
+	}
+	callCtx, cancel := context.WithTimeout(context.Background(), ctx.Duration(rpcTimeoutFlag.Name))
+	defer cancel()
+	var result json.RawMessage
+	err = client.Call(callCtx, method, params, &result)
+	if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, rpc.ErrUnauthorized) {
+		return nil, notUpError{err}
+	}
+	return result, err
 }
 
 // cliParam reads a command-line parameter as JSON if it is JSON, else as a
