@@ -30,6 +30,7 @@ func runWithOutput(args []string, out io.Writer) error {
 			rpcCommand,
 			walletCommand,
 			minerCommand,
+			testnetCommand,
 		},
 		HideHelpCommand: true,
 		Writer:          out,
