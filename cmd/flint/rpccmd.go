@@ -52,9 +52,14 @@ false, null, arrays, objects) and as a string otherwise, so
   flint rpc getblockhash 10
   flint rpc getbalance rflt1p...
 work as they do with bitcoin-cli. The cookie is read from the data
-directory unless --rpc.user/--rpc.password or --rpc.cookie say otherwise.`,
+directory unless --rpc.user/--rpc.password or --rpc.cookie say otherwise.
+"flint rpc help" lists the node's methods, "flint rpc help METHOD" describes
+one.`,
 	Flags:  append(append([]cli.Flag{}, rpcClientFlags...), rpcTimeoutFlag, rpcWaitFlag),
 	Action: runRPC,
+	// "help" is the node's method (flint rpc help getblock), not the
+	// CLI's help command: --help shows this page.
+	HideHelpCommand: true,
 }
 
 func runRPC(ctx *cli.Context) error {

@@ -55,19 +55,7 @@ func TestRPCWaitReachesStartingNode(t *testing.T) {
 			"--rpc.url", addr, "--wait", "30s", "getblockcount"}, &out)
 	}()
 
-	n, err := node.New(node.Config{Params: chain.RegTestParams(), DataDir: dir, RPCAddr: addr, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	ran := make(chan error, 1)
-	go func() { ran <- n.Run(ctx) }()
-	defer func() {
-		cancel()
-		if err := <-ran; err != nil {
-			t.Error(err)
-		}
-	}()
+	startNode(t, dir, addr)
 	select {
 	case err := <-called:
 		if err != nil || strings.TrimSpace(out.String()) != "0" {
@@ -75,5 +63,54 @@ func TestRPCWaitReachesStartingNode(t *testing.T) {
 		}
 	case <-time.After(60 * time.Second):
 		t.Fatal("flint rpc --wait 30s did not return within 60 s")
+	}
+}
+
+// startNode runs a regtest node on dir serving JSON-RPC on addr until the
+// test ends.
+func startNode(t *testing.T, dir, addr string) {
+	t.Helper()
+	n, err := node.New(node.Config{Params: chain.RegTestParams(), DataDir: dir, RPCAddr: addr, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan error, 1)
+	go func() { ran <- n.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-ran; err != nil {
+			t.Error(err)
+		}
+	})
+}
+
+// TestRPCHelpReachesNode checks that "help", like every method name, goes
+// to the node rather than to the command line's own help.
+func TestRPCHelpReachesNode(t *testing.T) {
+	dir, addr := t.TempDir(), closedPort(t)
+	startNode(t, dir, addr)
+	rpcArgs := []string{"flint", "rpc", "--network", "regtest", "--datadir", dir, "--rpc.url", addr, "--wait", "30s"}
+
+	var out strings.Builder
+	if err := runWithOutput(append(rpcArgs, "help", "getblock"), &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(out.String(), "getblock blockhash [verbosity]") {
+		t.Fatalf("flint rpc help getblock printed:\n%s", out.String())
+	}
+	out.Reset()
+	if err := runWithOutput(append(rpcArgs, "help"), &out); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"getblockcount\n", "help [command]\n", "stop\n"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("flint rpc help lacks %q:\n%s", want, out.String())
+		}
+	}
+	// The command's own page is still --help.
+	out.Reset()
+	if err := runWithOutput([]string{"flint", "rpc", "--help"}, &out); err != nil || !strings.Contains(out.String(), "flint rpc help METHOD") {
+		t.Fatalf("flint rpc --help: %v\n%s", err, out.String())
 	}
 }
