@@ -12,8 +12,20 @@ const (
 	statusValid
 	// statusInvalid: the block broke a rule that its hash commits to.
 	statusInvalid
-	// statusInvalidAncestor: an ancestor of the block is invalid.
+	// statusInvalidAncestor (memory only): an ancestor of the block is
+	// invalid. It is derived from the parent when the index is loaded, so
+	// marking a block invalid or valid again writes one entry, not one per
+	// descendant.
 	statusInvalidAncestor
+
+	// statusChainStored (memory only, never written): the bodies of the
+	// block and of every ancestor are stored, so its chain can be
+	// connected. Bitcoin Core's nChainTx > 0.
+	statusChainStored blockStatus = 1 << 7
+
+	// statusPersisted are the bits written to the database; a fourth bit
+	// (statusInvalidAncestor) written by older versions is ignored.
+	statusPersisted = statusDataStored | statusValid | statusInvalid
 )
 
 // knownInvalid reports whether the block or an ancestor is invalid.
@@ -21,18 +33,20 @@ func (s blockStatus) knownInvalid() bool {
 	return s&(statusInvalid|statusInvalidAncestor) != 0
 }
 
-// blockNode is one header in the in-memory block index: every block the
-// chain has stored or refused for a rule its hash commits to. Nodes are
-// created and mutated only under BlockChain.stateLock.
+// blockNode is one header in the in-memory block index: every header the
+// chain has accepted, with or without its body, and every block refused for
+// a rule its hash commits to. Nodes are created and mutated only under
+// BlockChain.stateLock (with processLock held too).
 type blockNode struct {
 	hash    Hash
 	parent  *blockNode
+	skip    *blockNode // an ancestor further back, for ancestor in O(log n)
 	height  uint32
 	header  Header
 	time    uint32   // header.Time, kept flat for the MTP walk
 	workSum *big.Int // cumulative work of the chain ending here
 	status  blockStatus
-	seq     uint64 // first-seen order, for tie-breaks between equal work
+	seq     uint64 // order the body (or, for a header only, the header) arrived, for tie-breaks
 }
 
 // newBlockNode returns a node for header on top of parent (nil for genesis).
@@ -47,25 +61,58 @@ func newBlockNode(h *Header, parent *blockNode) *blockNode {
 	if parent != nil {
 		n.height = parent.height + 1
 		n.workSum.Add(n.workSum, parent.workSum)
+		n.skip = parent.ancestor(skipHeight(n.height))
 	}
 	return n
 }
 
+// invertLowestOne clears the lowest set bit of n.
+func invertLowestOne(n int64) int64 { return n & (n - 1) }
+
+// skipHeight returns the height a node at height points back to with its
+// skip pointer. The choice (Bitcoin Core's GetSkipHeight) makes any
+// ancestor reachable in O(log n) steps of skip or parent pointers.
+func skipHeight(height uint32) uint32 {
+	if height < 2 {
+		return 0
+	}
+	h := int64(height)
+	// An odd height points back further than an even one, so that walks
+	// alternate between long and short jumps.
+	if h&1 != 0 {
+		return uint32(invertLowestOne(invertLowestOne(h-1)) + 1)
+	}
+	return uint32(invertLowestOne(h))
+}
+
 // ancestor returns the ancestor of n at height, or nil if height > n.height.
+// It takes O(log n) steps.
 func (n *blockNode) ancestor(height uint32) *blockNode {
-	if height > n.height {
+	if n == nil || height > n.height {
 		return nil
 	}
-	for n != nil && n.height > height {
-		n = n.parent
+	walk := n
+	for walk.height > height {
+		hSkip := int64(skipHeight(walk.height))
+		hSkipPrev := int64(skipHeight(walk.height - 1))
+		target := int64(height)
+		// Take the skip pointer unless it overshoots, or unless the
+		// parent's skip would land closer to the target without
+		// overshooting.
+		if walk.skip != nil && (hSkip == target || hSkip > target && !(hSkipPrev < hSkip-2 && hSkipPrev >= target)) {
+			walk = walk.skip
+		} else {
+			walk = walk.parent
+		}
 	}
-	return n
+	return walk
 }
 
 // medianTimePast returns the median of the times of n and up to ten of its
 // ancestors: sorted[len/2] of those there are (SPEC §6 rule 2).
 func (n *blockNode) medianTimePast() int64 {
-	times := make([]int64, 0, MedianTimeBlocks)
+	var buf [MedianTimeBlocks]int64
+	times := buf[:0]
 	for it := n; it != nil && len(times) < MedianTimeBlocks; it = it.parent {
 		times = append(times, int64(it.time))
 	}
@@ -74,11 +121,13 @@ func (n *blockNode) medianTimePast() int64 {
 
 // findFork returns the last common ancestor of a and b.
 func findFork(a, b *blockNode) *blockNode {
-	for a != nil && b != nil && a.height > b.height {
-		a = a.parent
+	if a == nil || b == nil {
+		return nil
 	}
-	for a != nil && b != nil && b.height > a.height {
-		b = b.parent
+	if a.height > b.height {
+		a = a.ancestor(b.height)
+	} else if b.height > a.height {
+		b = b.ancestor(a.height)
 	}
 	for a != b && a != nil && b != nil {
 		a, b = a.parent, b.parent

@@ -46,21 +46,32 @@ type BlockChain struct {
 	log        *slog.Logger
 
 	// processLock serializes every change of chain state: ProcessBlock,
-	// InvalidateBlock, ReconsiderBlock. It guards orphans, nextSeq and
-	// touched, and
-	// is held while notifications are delivered, so subscribers see events
-	// in order.
+	// ProcessHeaders, InvalidateBlock, ReconsiderBlock. It guards orphans,
+	// nextSeq, touched, candidates and unlinked, and is held while
+	// notifications are delivered, so subscribers see events in order.
 	processLock sync.Mutex
 	orphans     *orphanPool
 	nextSeq     uint64
 	touched     map[Hash]*Block // blocks read or written by the current call
+	// candidates are the blocks that could be the tip: chain stored (the
+	// bodies of the block and all its ancestors are on disk), not known
+	// invalid, and at least as good as the tip when added. The best chain
+	// is chosen among them, never by scanning the index (Bitcoin Core's
+	// setBlockIndexCandidates).
+	candidates map[*blockNode]struct{}
+	// unlinked maps a block whose chain is not stored yet to its children
+	// whose bodies are stored: they become candidates once it links
+	// (Bitcoin Core's mapBlocksUnlinked).
+	unlinked map[*blockNode][]*blockNode
 
 	// stateLock guards the in-memory view of the chain: index, mainChain
 	// (mainChain[h] is the main-chain node at height h, so the tip is the
-	// last one). Writers also hold processLock.
-	stateLock sync.RWMutex
-	index     map[Hash]*blockNode
-	mainChain []*blockNode
+	// last one), bestHeader (the most-work header not known invalid) and
+	// the nodes' status. Writers also hold processLock.
+	stateLock  sync.RWMutex
+	index      map[Hash]*blockNode
+	mainChain  []*blockNode
+	bestHeader *blockNode
 
 	subsLock    sync.Mutex
 	subscribers []func(Notification)
@@ -74,13 +85,15 @@ func New(cfg Config) (*BlockChain, error) {
 		return nil, errors.New("chain: Config needs Params and DataDir")
 	}
 	c := &BlockChain{
-		params:   cfg.Params,
-		now:      cfg.Now,
-		sigCache: cfg.SigCache,
-		log:      cfg.Logger,
-		orphans:  newOrphanPool(cfg.MaxOrphans),
-		index:    make(map[Hash]*blockNode),
-		touched:  make(map[Hash]*Block),
+		params:     cfg.Params,
+		now:        cfg.Now,
+		sigCache:   cfg.SigCache,
+		log:        cfg.Logger,
+		orphans:    newOrphanPool(cfg.MaxOrphans),
+		index:      make(map[Hash]*blockNode),
+		touched:    make(map[Hash]*Block),
+		candidates: make(map[*blockNode]struct{}),
+		unlinked:   make(map[*blockNode][]*blockNode),
 	}
 	if c.now == nil {
 		c.now = time.Now
@@ -120,8 +133,8 @@ func New(cfg Config) (*BlockChain, error) {
 	}
 	// A block stored but not yet connected when the node stopped (it is
 	// stored and connected in two transactions) is connected now.
-	if best := c.bestCandidate(); best != nil && best.betterThan(c.tip()) {
-		err := c.selectBestChain(context.Background(), best)
+	if c.bestCandidate() != c.tip() {
+		err := c.selectBestChain()
 		var re RuleError
 		if errors.As(err, &re) {
 			c.log.Warn("stored block refused on start-up", "err", err)
@@ -192,6 +205,7 @@ func (c *BlockChain) load() error {
 
 	// Parents come before children once sorted by height.
 	slices.SortFunc(entries, func(a, b indexEntry) int { return int(a.height) - int(b.height) })
+	nodes := make([]*blockNode, 0, len(entries))
 	for i := range entries {
 		e := &entries[i]
 		var parent *blockNode
@@ -202,8 +216,9 @@ func (c *BlockChain) load() error {
 			}
 		}
 		n := newBlockNode(&e.header, parent)
-		n.status, n.seq = e.status, e.seq
+		n.status, n.seq = e.status&statusPersisted, e.seq
 		c.index[n.hash] = n
+		nodes = append(nodes, n)
 		c.nextSeq = max(c.nextSeq, e.seq+1)
 	}
 	tip := c.index[tipHash]
@@ -218,6 +233,12 @@ func (c *BlockChain) load() error {
 		return fmt.Errorf("chain database in this directory belongs to another network (genesis %v, want %v)",
 			c.mainChain[0].hash, c.params.GenesisHash)
 	}
+	// In height order every parent's chain-stored flag is known before
+	// its children's.
+	for _, n := range nodes {
+		c.linkLoaded(n)
+	}
+	c.bestHeader = c.findBestHeader()
 	return nil
 }
 
@@ -247,8 +268,10 @@ func (c *BlockChain) initGenesis() error {
 	if err != nil {
 		return fmt.Errorf("write genesis block: %w", err)
 	}
+	n.status |= statusChainStored
 	c.index[n.hash] = n
 	c.mainChain = []*blockNode{n}
+	c.bestHeader = n
 	return nil
 }
 

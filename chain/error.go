@@ -47,6 +47,18 @@ const (
 	ErrDuplicateBlock = ErrorKind("ErrDuplicateBlock")
 )
 
+// Header batch errors (ProcessHeaders). None marks a header invalid.
+const (
+	// ErrMissingParent: the first header's parent is not in the index.
+	ErrMissingParent = ErrorKind("ErrMissingParent")
+	// ErrHeadersNotContinuous: a header of a batch is not the child of
+	// the header before it.
+	ErrHeadersNotContinuous = ErrorKind("ErrHeadersNotContinuous")
+	// ErrTooManyHeaders: a batch holds more than MaxHeadersPerBatch
+	// headers.
+	ErrTooManyHeaders = ErrorKind("ErrTooManyHeaders")
+)
+
 // Body rules (SPEC §6, rules 5–9).
 const (
 	// ErrNoTransactions: the block has no transactions.

@@ -8,8 +8,14 @@ import (
 // InvalidateBlock treats the block with hash h as if it broke a rule: it and
 // its descendants are marked invalid, the main chain is rewound below it if
 // it is on it, and the best remaining valid chain becomes the main chain.
-// It is the operator's tool of Bitcoin Core's invalidateblock RPC.
+// It is the operator's tool of Bitcoin Core's invalidateblock RPC. One index
+// entry is written besides the disconnected blocks. A cancelled ctx before
+// the call starts returns its error; once started the call finishes, so the
+// chain never stops on a worse tip than it has.
 func (c *BlockChain) InvalidateBlock(ctx context.Context, h Hash) error {
+	if err := checkCtx(ctx); err != nil {
+		return err
+	}
 	c.processLock.Lock()
 	defer c.processLock.Unlock()
 	n, err := c.lookupNode(h)
@@ -29,14 +35,19 @@ func (c *BlockChain) InvalidateBlock(ctx context.Context, h Hash) error {
 	if err := c.markInvalid(n); err != nil {
 		return err
 	}
-	return c.selectBestChain(ctx, c.bestCandidate())
+	c.rebuildCandidates()
+	return c.selectBestChain()
 }
 
 // ReconsiderBlock undoes InvalidateBlock (or a rule failure found at
 // connection): the invalid marks of the block, its ancestors and its
 // descendants are cleared and the best chain is selected again, validating
 // them afresh. A block that really breaks a rule is marked invalid again.
+// Only the entries that carried an invalid mark are written.
 func (c *BlockChain) ReconsiderBlock(ctx context.Context, h Hash) error {
+	if err := checkCtx(ctx); err != nil {
+		return err
+	}
 	c.processLock.Lock()
 	defer c.processLock.Unlock()
 	n, err := c.lookupNode(h)
@@ -45,17 +56,28 @@ func (c *BlockChain) ReconsiderBlock(ctx context.Context, h Hash) error {
 	}
 	oldTip := c.tip()
 	defer c.notifyTipChange(oldTip)
+	const invalid = statusInvalid | statusInvalidAncestor
 	changes := make(map[*blockNode]blockStatus)
 	for it := n; it != nil; it = it.parent {
-		changes[it] = it.status &^ (statusInvalid | statusInvalidAncestor)
+		if it.status&invalid != 0 {
+			changes[it] = it.status &^ invalid
+		}
 	}
 	for _, d := range c.descendants(n) {
-		changes[d] = d.status &^ (statusInvalid | statusInvalidAncestor)
+		if d.status&invalid != 0 {
+			changes[d] = d.status &^ invalid
+		}
 	}
 	if err := c.setStatus(changes); err != nil {
 		return err
 	}
-	return c.selectBestChain(ctx, c.bestCandidate())
+	c.stateLock.Lock()
+	// Stored descendants that were invalid were never candidates; the
+	// set and the best header are derived afresh.
+	c.bestHeader = c.findBestHeader()
+	c.stateLock.Unlock()
+	c.rebuildCandidates()
+	return c.selectBestChain()
 }
 
 // lookupNode returns the index node of h.

@@ -14,9 +14,14 @@ type ProcessResult struct {
 	Hash Hash
 	// Height is the block's height; zero for an orphan.
 	Height uint32
-	// Orphan is set when the parent is unknown: the block is held in the
-	// orphan pool and processed when its parent arrives.
+	// Orphan is set when the block's header is not in the index and its
+	// parent is unknown: the block is held in the orphan pool and
+	// processed when its parent arrives.
 	Orphan bool
+	// AwaitingParent is set when the block's header is in the index and its
+	// body is now stored, but the body of an ancestor is missing: the
+	// block connects (if its chain is the best) once they arrive.
+	AwaitingParent bool
 	// MainChain is set when the block is on the main chain once processing
 	// ends (it extended the tip or caused a reorganisation).
 	MainChain bool
@@ -27,9 +32,13 @@ type ProcessResult struct {
 //
 //   - A block whose parent is unknown is an orphan: it is held in a bounded
 //     pool (Orphan is set, error nil) and processed when the parent arrives.
+//   - A block whose parent is in the index (header only or with its body)
+//     has its header accepted (if new) and its body checked against every
+//     rule that needs no UTXO set, then stored. If an ancestor's body is
+//     still missing, AwaitingParent is set: bodies may arrive in any order,
+//     and a chain connects once all its bodies are stored.
 //   - A block on a side chain with no more work than the tip is stored and
-//     checked only by the rules that need no UTXO set; it is fully validated
-//     when its chain takes the lead.
+//     fully validated only when its chain takes the lead.
 //   - A block that gives a side chain more work than the main chain causes a
 //     reorganisation. If a block of the new branch fails, the old tip and
 //     UTXO set are restored, the failing block and its descendants are marked
@@ -44,23 +53,36 @@ type ProcessResult struct {
 // before. Other errors are database failures; the chain state is then
 // unchanged.
 //
+// A ctx already cancelled when ProcessBlock is called returns its error and
+// changes nothing. Once processing has begun it runs to the end, so that a
+// caller hanging up never leaves the chain on a tip with less work than the
+// best valid chain it has stored.
+//
 // Subscribers are notified of connected and disconnected blocks before
 // ProcessBlock returns, without the state lock held; a subscriber must not
 // call ProcessBlock itself.
 func (c *BlockChain) ProcessBlock(ctx context.Context, b *Block) (ProcessResult, error) {
+	if err := checkCtx(ctx); err != nil {
+		return ProcessResult{Hash: b.BlockHash()}, err
+	}
 	c.processLock.Lock()
 	defer c.processLock.Unlock()
 	c.orphans.expire(c.now())
 
 	oldTip := c.tip()
-	res, err := c.processBlockLocked(ctx, b)
+	res, err := c.processBlockLocked(b)
 	if err == nil && !res.Orphan {
-		c.processOrphansOf(ctx, res.Hash)
+		c.processOrphansOf(res.Hash)
+	}
+	if err == nil && !res.Orphan {
+		err = c.selectBestChain()
 	}
 	c.notifyTipChange(oldTip)
-	if err == nil && !res.Orphan {
+	if !res.Orphan {
 		c.stateLock.RLock()
-		res.MainChain = c.inMainChain(c.index[res.Hash])
+		if n := c.index[res.Hash]; n != nil {
+			res.MainChain = c.inMainChain(n)
+		}
 		c.stateLock.RUnlock()
 	}
 	return res, err
@@ -77,9 +99,9 @@ func (c *BlockChain) ProcessRawBlock(ctx context.Context, raw []byte) (ProcessRe
 	return c.ProcessBlock(ctx, b)
 }
 
-// processBlockLocked validates and stores one block. Caller holds
-// processLock.
-func (c *BlockChain) processBlockLocked(ctx context.Context, b *Block) (ProcessResult, error) {
+// processBlockLocked validates and stores one block; selecting the best
+// chain is the caller's. Caller holds processLock.
+func (c *BlockChain) processBlockLocked(b *Block) (ProcessResult, error) {
 	hash := b.BlockHash()
 	res := ProcessResult{Hash: hash}
 
@@ -104,17 +126,20 @@ func (c *BlockChain) processBlockLocked(ctx context.Context, b *Block) (ProcessR
 
 	// Proof of work first: it is the cheapest check and makes every later
 	// one cost the sender real work. A header failing it is not stored.
-	if err := checkHeaderSanity(&b.Header, c.params); err != nil {
-		return res, err
+	// A header already in the index passed it when it was accepted.
+	if known == nil {
+		if err := checkHeaderSanity(&b.Header, c.params); err != nil {
+			return res, err
+		}
 	}
 	// A body that does not match its header is refused before it can
-	// take the header's place in the orphan pool or the index.
+	// take the header's place in the orphan pool or the index, and
+	// without marking the header: a peer can send a wrong body for an
+	// honest header.
 	if err := checkBodyMatchesHeader(b); err != nil {
 		return res, err
 	}
-	// A parent known only as a header (refused once, then reconsidered)
-	// has no body to build on yet: the block waits like an orphan.
-	if parent == nil || parent.status&statusDataStored == 0 && !parent.status.knownInvalid() {
+	if parent == nil {
 		c.orphans.add(b, hash, c.now())
 		c.log.Debug("orphan block", "hash", hash, "prev", b.Header.Prev)
 		res.Orphan = true
@@ -125,12 +150,13 @@ func (c *BlockChain) processBlockLocked(ctx context.Context, b *Block) (ProcessR
 		err := ruleError(ErrInvalidAncestor, "block %v builds on invalid block %v", hash, parent.hash)
 		return res, c.storeInvalid(b, parent, known, statusInvalidAncestor, err)
 	}
-
-	if err := checkHeaderContext(&b.Header, parent, c.params, c.now()); err != nil {
-		if errors.Is(err, ErrTimeTooNew) {
-			return res, err
+	if known == nil {
+		if err := checkHeaderContext(&b.Header, parent, c.params, c.now()); err != nil {
+			if errors.Is(err, ErrTimeTooNew) {
+				return res, err
+			}
+			return res, c.storeInvalid(b, parent, nil, statusInvalid, err)
 		}
-		return res, c.storeInvalid(b, parent, known, statusInvalid, err)
 	}
 	// Header sanity and the merkle root were checked above.
 	if err := checkBodySanity(b, c.params); err != nil {
@@ -140,79 +166,74 @@ func (c *BlockChain) processBlockLocked(ctx context.Context, b *Block) (ProcessR
 		return res, c.storeInvalid(b, parent, known, statusInvalid, err)
 	}
 
-	node := c.newNode(b, parent, known, statusDataStored)
+	node := known
+	if node == nil {
+		node = newBlockNode(&b.Header, parent)
+		node.hash = hash
+	}
+	rec := *node
+	rec.status |= statusDataStored
+	rec.seq = c.nextSeq
 	err := c.db.Update(func(txn *badger.Txn) error {
 		if err := txn.Set(hashKey(prefixBlock, hash), b.Serialize()); err != nil {
 			return err
 		}
-		return writeIndexNode(txn, node)
+		return writeIndexNode(txn, &rec)
 	})
 	if err != nil {
 		return res, fmt.Errorf("store block %v: %w", hash, err)
 	}
-	node = c.addNode(node)
-
-	if node.betterThan(c.tip()) {
-		if err := c.selectBestChain(ctx, node); err != nil {
-			return res, err
-		}
+	c.nextSeq++
+	c.stateLock.Lock()
+	node.status, node.seq = rec.status, rec.seq
+	if known == nil {
+		c.addNodeLocked(node)
 	}
+	c.stateLock.Unlock()
+	c.touched[hash] = b
+	res.AwaitingParent = !c.linkStored(node)
 	return res, nil
 }
 
 // storeInvalid records the header of a block that broke a rule its hash
 // commits to, so it and its descendants are refused at once in future, and
-// returns cause.
+// returns cause. known is the block's index node if its header was accepted
+// before.
 func (c *BlockChain) storeInvalid(b *Block, parent, known *blockNode, status blockStatus, cause error) error {
-	node := c.newNode(b, parent, known, status)
+	c.log.Info("block refused", "hash", b.BlockHash(), "height", parent.height+1, "reason", cause)
+	if known != nil {
+		if status == statusInvalidAncestor {
+			return cause // already marked when its ancestor was
+		}
+		if err := c.markInvalid(known); err != nil {
+			return fmt.Errorf("%w (and recording it failed: %v)", cause, err)
+		}
+		return cause
+	}
+	node := newBlockNode(&b.Header, parent)
+	node.status = status
+	node.seq = c.nextSeq
 	err := c.db.Update(func(txn *badger.Txn) error { return writeIndexNode(txn, node) })
 	if err != nil {
 		return fmt.Errorf("%w (and recording it failed: %v)", cause, err)
 	}
-	node = c.addNode(node)
-	c.log.Info("block refused", "hash", node.hash, "height", node.height, "reason", cause)
-	return cause
-}
-
-// newNode returns an index node for b with status, not yet in the index.
-// If the index already knows the header (refused once, then reconsidered),
-// the new node keeps its first-seen sequence. Caller holds processLock.
-func (c *BlockChain) newNode(b *Block, parent, known *blockNode, status blockStatus) *blockNode {
-	node := newBlockNode(&b.Header, parent)
-	node.status = status
-	if known != nil {
-		node.seq = known.seq
-	} else {
-		node.seq = c.nextSeq
-		c.nextSeq++
-	}
-	return node
-}
-
-// addNode puts node in the index, or, if the index already holds a node for
-// its hash, gives that node node's status so that pointers to it stay
-// valid. It returns the node now in the index. Caller holds processLock.
-func (c *BlockChain) addNode(node *blockNode) *blockNode {
+	c.nextSeq++
 	c.stateLock.Lock()
-	defer c.stateLock.Unlock()
-	if known := c.index[node.hash]; known != nil {
-		known.status = node.status
-		return known
-	}
-	c.index[node.hash] = node
-	return node
+	c.addNodeLocked(node)
+	c.stateLock.Unlock()
+	return cause
 }
 
 // processOrphansOf processes, breadth first, the orphans waiting on parent
 // and their own waiting children. Their errors are logged: the peer that
 // sent the orphan is long gone from this call.
-func (c *BlockChain) processOrphansOf(ctx context.Context, parent Hash) {
+func (c *BlockChain) processOrphansOf(parent Hash) {
 	queue := []Hash{parent}
 	for len(queue) > 0 {
 		p := queue[0]
 		queue = queue[1:]
 		for _, o := range c.orphans.takeChildren(p) {
-			res, err := c.processBlockLocked(ctx, o)
+			res, err := c.processBlockLocked(o)
 			if err != nil {
 				c.log.Info("orphan refused", "hash", res.Hash, "reason", err)
 				continue

@@ -13,7 +13,9 @@ import (
 // output the chain does not have.
 var ErrNotFound = errors.New("not found")
 
-// BestState describes the tip of the main chain.
+// BestState describes the tip of the main chain (the best block: the
+// connected chain) and the best header (the most-work header not known
+// invalid, whose body may not be stored yet).
 type BestState struct {
 	Hash       Hash
 	Height     uint32
@@ -21,20 +23,27 @@ type BestState struct {
 	WorkSum    *big.Int // cumulative work of the main chain; do not modify
 	MedianTime int64    // median time past of the tip
 	NextBits   uint32   // bits the next block must carry
+
+	HeaderHash    Hash
+	HeaderHeight  uint32
+	HeaderWorkSum *big.Int // cumulative work of the best header chain; do not modify
 }
 
-// BestState returns a snapshot of the main chain's tip.
+// BestState returns a snapshot of the main chain's tip and the best header.
 func (c *BlockChain) BestState() BestState {
 	c.stateLock.RLock()
 	defer c.stateLock.RUnlock()
 	tip := c.tip()
 	return BestState{
-		Hash:       tip.hash,
-		Height:     tip.height,
-		Header:     tip.header,
-		WorkSum:    tip.workSum,
-		MedianTime: tip.medianTimePast(),
-		NextBits:   nextRequiredBits(tip, c.params),
+		Hash:          tip.hash,
+		Height:        tip.height,
+		Header:        tip.header,
+		WorkSum:       tip.workSum,
+		MedianTime:    tip.medianTimePast(),
+		NextBits:      nextRequiredBits(tip, c.params),
+		HeaderHash:    c.bestHeader.hash,
+		HeaderHeight:  c.bestHeader.height,
+		HeaderWorkSum: c.bestHeader.workSum,
 	}
 }
 
@@ -205,41 +214,39 @@ func (c *BlockChain) BalanceOfPubKey(pubKey [32]byte) (uint64, error) {
 func (c *BlockChain) BlockLocator() []Hash {
 	c.stateLock.RLock()
 	defer c.stateLock.RUnlock()
-	var loc []Hash
-	step := uint32(1)
-	for h := int64(len(c.mainChain) - 1); h >= 0; h -= int64(step) {
-		loc = append(loc, c.mainChain[h].hash)
-		if h == 0 {
-			return loc
-		}
-		if len(loc) >= 10 {
-			step *= 2
-		}
-		if h < int64(step) {
-			h = int64(step) // the next round lands on genesis
-		}
-	}
-	return loc
+	return locator(c.tip())
 }
 
-// LocateHeaders returns up to max main-chain headers following the first
-// locator hash that is on the main chain (genesis if none is), stopping
-// after stop if it is met.
+// LocateHeaders answers a getheaders request (SPEC §10): up to max headers
+// of the best header chain following the first locator hash that is on it
+// (genesis if none is), stopping after stop if it is met. The best header
+// chain is served, bodies or not, so that a node still downloading bodies
+// serves the headers it announces.
 func (c *BlockChain) LocateHeaders(locator []Hash, stop Hash, max int) []Header {
 	c.stateLock.RLock()
 	defer c.stateLock.RUnlock()
+	best := c.bestHeader
 	start := uint32(0)
 	for _, h := range locator {
-		if n := c.index[h]; n != nil && c.inMainChain(n) {
+		if n := c.index[h]; n != nil && best.ancestor(n.height) == n {
 			start = n.height
 			break
 		}
 	}
-	var headers []Header
-	for h := int(start) + 1; h < len(c.mainChain) && len(headers) < max; h++ {
-		headers = append(headers, c.mainChain[h].header)
-		if c.mainChain[h].hash == stop {
-			break
+	if max <= 0 || start >= best.height {
+		return nil
+	}
+	end := best.height
+	if limit := uint64(start) + uint64(max); limit < uint64(end) {
+		end = uint32(limit)
+	}
+	headers := make([]Header, end-start)
+	for n := best.ancestor(end); n.height > start; n = n.parent {
+		headers[n.height-start-1] = n.header
+	}
+	for i := range headers {
+		if headers[i].BlockHash() == stop {
+			return headers[:i+1]
 		}
 	}
 	return headers

@@ -114,6 +114,7 @@ func TestErrorKinds(t *testing.T) {
 		ErrBadTxOutValue, ErrTotalOutValue, ErrUnfinalizedTx, ErrBadWitnessSize, ErrBadSignatureEncoding,
 		ErrBadSignature, ErrMissingInput, ErrImmatureSpend, ErrSpendTooHigh, ErrBadCoinbaseValue,
 		ErrBadCoinbaseLockTime, ErrBadCoinbaseWitness,
+		ErrMissingParent, ErrHeadersNotContinuous, ErrTooManyHeaders,
 	}
 	seen := make(map[string]bool)
 	for _, k := range kinds {

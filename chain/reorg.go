@@ -1,24 +1,27 @@
 package chain
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"slices"
-
-	"github.com/dgraph-io/badger/v4"
 )
 
-// selectBestChain makes target the tip, reorganising if it is on a side
-// chain. If a block on the way fails validation it is marked invalid (with
-// its descendants), the best remaining valid chain is tried instead, and the
-// first rule error is returned. Caller holds processLock.
-func (c *BlockChain) selectBestChain(ctx context.Context, target *blockNode) error {
+// selectBestChain makes the best candidate the tip, reorganising if it is
+// on a side chain. If a block on the way fails validation it is marked
+// invalid (with its descendants), the best remaining candidate is tried
+// instead, and the first rule error is returned. A reorganisation once begun
+// is finished: stopping half-way would leave a tip with less work than the
+// chain had. Caller holds processLock.
+func (c *BlockChain) selectBestChain() error {
 	var firstErr error
-	for target != nil && target.betterThan(c.tip()) {
-		err := c.reorganize(ctx, target)
+	for {
+		target := c.bestCandidate()
+		if target == c.tip() {
+			return firstErr
+		}
+		err := c.reorganize(target)
 		if err == nil {
-			break
+			continue
 		}
 		var re RuleError
 		if !errors.As(err, &re) {
@@ -27,28 +30,7 @@ func (c *BlockChain) selectBestChain(ctx context.Context, target *blockNode) err
 		if firstErr == nil {
 			firstErr = err
 		}
-		target = c.bestCandidate()
 	}
-	return firstErr
-}
-
-// bestCandidate returns the stored, not-invalid block with the most work
-// (the first seen among equals). Every stored block's ancestors are stored,
-// and invalidity is propagated to descendants, so any such block heads a
-// chain that can be connected. Caller holds processLock.
-func (c *BlockChain) bestCandidate() *blockNode {
-	c.stateLock.RLock()
-	defer c.stateLock.RUnlock()
-	var best *blockNode
-	for _, n := range c.index {
-		if n.status&statusDataStored == 0 || n.status.knownInvalid() {
-			continue
-		}
-		if best == nil || n.betterThan(best) {
-			best = n
-		}
-	}
-	return best
 }
 
 // reorganize disconnects the main chain back to the fork with target and
@@ -56,7 +38,7 @@ func (c *BlockChain) bestCandidate() *blockNode {
 // invalid, the state is put back exactly as it was, and the error returned.
 // Each block is connected or disconnected in its own database transaction,
 // so a crash leaves a consistent tip. Caller holds processLock.
-func (c *BlockChain) reorganize(ctx context.Context, target *blockNode) error {
+func (c *BlockChain) reorganize(target *blockNode) error {
 	tip := c.tip()
 	fork := findFork(tip, target)
 	if fork == nil {
@@ -81,16 +63,7 @@ func (c *BlockChain) reorganize(ctx context.Context, target *blockNode) error {
 		}
 	}
 	for i, n := range attach {
-		// A cancelled context stops a long reorganisation between blocks,
-		// but never before the first: a block that extends the tip is
-		// connected rather than left stored and unconnected.
-		var err error
-		if i > 0 {
-			err = checkCtx(ctx)
-		}
-		if err == nil {
-			err = c.connectStored(n, true)
-		}
+		err := c.connectStored(n, true)
 		if err == nil {
 			continue
 		}
@@ -125,52 +98,4 @@ func (c *BlockChain) connectStored(n *blockNode, verifySigs bool) error {
 		return err
 	}
 	return c.connectBlock(n, b, verifySigs)
-}
-
-// markInvalid marks n invalid and every descendant as having an invalid
-// ancestor, in one database transaction. Caller holds processLock.
-func (c *BlockChain) markInvalid(n *blockNode) error {
-	changes := map[*blockNode]blockStatus{n: n.status | statusInvalid}
-	for _, d := range c.descendants(n) {
-		changes[d] = d.status | statusInvalidAncestor
-	}
-	return c.setStatus(changes)
-}
-
-// descendants returns every node in the index that descends from n. Caller
-// holds processLock.
-func (c *BlockChain) descendants(n *blockNode) []*blockNode {
-	c.stateLock.RLock()
-	defer c.stateLock.RUnlock()
-	var ds []*blockNode
-	for _, d := range c.index {
-		if d.height > n.height && d.ancestor(n.height) == n {
-			ds = append(ds, d)
-		}
-	}
-	return ds
-}
-
-// setStatus writes new statuses for nodes in one database transaction and
-// then applies them in memory. Caller holds processLock.
-func (c *BlockChain) setStatus(changes map[*blockNode]blockStatus) error {
-	err := c.db.Update(func(txn *badger.Txn) error {
-		for n, status := range changes {
-			rec := *n
-			rec.status = status
-			if err := writeIndexNode(txn, &rec); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("update block status: %w", err)
-	}
-	c.stateLock.Lock()
-	defer c.stateLock.Unlock()
-	for n, status := range changes {
-		n.status = status
-	}
-	return nil
 }

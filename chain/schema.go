@@ -66,7 +66,7 @@ func encodeIndexEntry(n *blockNode) []byte {
 	b := make([]byte, 0, indexEntrySize)
 	b = append(b, hdr[:]...)
 	b = binary.LittleEndian.AppendUint32(b, n.height)
-	b = append(b, byte(n.status))
+	b = append(b, byte(n.status&statusPersisted))
 	return binary.LittleEndian.AppendUint64(b, n.seq)
 }
 

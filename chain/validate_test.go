@@ -463,9 +463,11 @@ func TestReconsideredHeaderOnlyParent(t *testing.T) {
 	if err := g.chain.ReconsiderBlock(t.Context(), g.Block("child_of_bad").BlockHash()); err != nil {
 		t.Fatal(err)
 	}
-	// The parent's body is not stored: the child waits for it.
-	if res, err := g.process(g.Block("child_of_bad")); err != nil || !res.Orphan {
-		t.Fatalf("child of a header-only parent: orphan=%v err=%v, want held as orphan", res.Orphan, err)
+	// The parent's body is not stored: the child's is stored and waits
+	// for it.
+	if res, err := g.process(g.Block("child_of_bad")); err != nil || res.Orphan || !res.AwaitingParent {
+		t.Fatalf("child of a header-only parent: orphan=%v awaiting=%v err=%v, want stored awaiting its parent",
+			res.Orphan, res.AwaitingParent, err)
 	}
 	g.RejectBlock("bad", ErrBadCoinbaseLockTime) // still breaks its rule
 	g.reopen()

@@ -36,7 +36,7 @@ func getBlockchainInfo(_ context.Context, s *Server, _ args) (any, error) {
 	return BlockchainInfo{
 		Chain:                s.cfg.Params.Name,
 		Blocks:               best.Height,
-		Headers:              best.Height,
+		Headers:              best.HeaderHeight,
 		BestBlockHash:        best.Hash,
 		Bits:                 bitsHex(best.Header.Bits),
 		NextBits:             bitsHex(best.NextBits),

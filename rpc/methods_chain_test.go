@@ -51,8 +51,8 @@ func TestChainMethods(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if info.Chain != "regtest" || info.Blocks != 3 || info.BestBlockHash != tip || info.Difficulty != 1 ||
-			len(info.ChainWork) != 64 || info.InitialBlockDownload {
+		if info.Chain != "regtest" || info.Blocks != 3 || info.Headers != 3 || info.BestBlockHash != tip ||
+			info.Difficulty != 1 || len(info.ChainWork) != 64 || info.InitialBlockDownload {
 			t.Fatalf("unexpected %+v", info)
 		}
 	})
@@ -197,4 +197,23 @@ func TestChainMethods(t *testing.T) {
 		wantCode(t, c.ReconsiderBlock(ctx, chain.Hash{9}), CodeInvalidAddressOrKey)
 		wantCode(t, c.InvalidateBlock(ctx, h.params.GenesisHash), CodeInvalidParameter)
 	})
+}
+
+// TestBlockchainInfoHeadersAhead reports headers and blocks apart, as
+// Bitcoin Core does, while bodies are still missing.
+func TestBlockchainInfoHeadersAhead(t *testing.T) {
+	h := newHarness(t, nil)
+	ctx := ctxT(t)
+	h.mine(keyA)
+	b := solve(newBlock(h.chain, keyA))
+	if _, err := h.chain.ProcessHeaders(ctx, []chain.Header{b.Header}); err != nil {
+		t.Fatal(err)
+	}
+	info, err := h.client.GetBlockchainInfo(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Blocks != 1 || info.Headers != 2 {
+		t.Fatalf("blocks %d headers %d, want 1 and 2", info.Blocks, info.Headers)
+	}
 }
