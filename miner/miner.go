@@ -97,14 +97,23 @@ func New(cfg Config) (*Miner, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	log := cfg.Logger.With("sub", "miner")
+	for _, r := range kernel.SelfTestResults() {
+		if r.Err != nil {
+			log.Warn("kernel failed its self-test against crypto/sha256 and is never used",
+				"kernel", r.Kernel, "err", r.Err)
+		}
+	}
 	k := cfg.Kernel
 	if k == nil {
-		k = kernel.Best()
+		if k = kernel.Best(); k == nil {
+			return nil, errors.New("miner: no SHA-256d kernel passed its self-test")
+		}
 	}
 	m := &Miner{
 		cfg:        cfg,
 		kernel:     k,
-		log:        cfg.Logger.With("sub", "miner"),
+		log:        log,
 		hashes:     make([]atomic.Uint64, cfg.Threads),
 		nonceSpace: 1 << 32,
 		rates:      make([]float64, cfg.Threads),

@@ -82,6 +82,19 @@ func TestMinerBench(t *testing.T) {
 	if !strings.Contains(out.String(), "generic") || !strings.Contains(out.String(), "MH/s") {
 		t.Fatalf("miner bench printed:\n%s", out.String())
 	}
+	if !strings.Contains(out.String(), "self-test generic  passed") {
+		t.Fatalf("miner bench printed no self-test verdicts:\n%s", out.String())
+	}
+	out.Reset()
+	if err := runWithOutput([]string{"flint", "miner", "bench", "--duration", "20ms", "--kernel", "generic"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if rows := strings.Count(out.String(), "MH/s"); rows != 2 || !strings.Contains(out.String(), "\ngeneric ") {
+		t.Fatalf("miner bench --kernel generic printed:\n%s", out.String())
+	}
+	if err := run([]string{"flint", "miner", "bench", "--kernel", "avx-9000"}); err == nil || !strings.Contains(err.Error(), "unknown kernel") {
+		t.Fatalf("miner bench --kernel avx-9000: %v", err)
+	}
 	if err := run([]string{"flint", "miner", "--network", "regtest"}); err == nil || !strings.Contains(err.Error(), "--address") {
 		t.Fatalf("external miner without --address: %v", err)
 	}

@@ -21,6 +21,25 @@ var benchDurationFlag = &cli.DurationFlag{
 	Value: 3 * time.Second,
 }
 
+var kernelFlag = &cli.StringFlag{
+	Name:    "kernel",
+	Usage:   "SHA-256d kernel to use (avx512, sha-ni, avx2, generic); the fastest that passed its self-test if empty",
+	EnvVars: []string{"FLINT_KERNEL"},
+}
+
+// chosenKernel returns the kernel --kernel names, or nil for the default.
+func chosenKernel(ctx *cli.Context) (kernel.Kernel, error) {
+	name := ctx.String(kernelFlag.Name)
+	if name == "" {
+		return nil, nil
+	}
+	k, err := kernel.ByName(name)
+	if err != nil {
+		return nil, fmt.Errorf("--kernel: %w", err)
+	}
+	return k, nil
+}
+
 // minerAddressFlag is checked in runExternalMiner rather than marked
 // Required: a required flag of "miner" would be demanded of "miner bench"
 // too.
@@ -37,25 +56,41 @@ var minerCommand = &cli.Command{
 search in this process, on this machine, for a node that may be elsewhere:
 it takes block templates from the node, follows its tip, and submits what
 it solves.`,
-	Flags:  append(append([]cli.Flag{}, rpcClientFlags...), minerAddressFlag, threadsFlag, logLevelFlag, logFormatFlag),
+	Flags:  append(append([]cli.Flag{}, rpcClientFlags...), minerAddressFlag, threadsFlag, kernelFlag, logLevelFlag, logFormatFlag),
 	Action: runExternalMiner,
 	Subcommands: []*cli.Command{{
 		Name:   "bench",
-		Usage:  "measure each SHA-256d kernel this CPU supports, on one thread and on all",
-		Flags:  []cli.Flag{benchDurationFlag},
+		Usage:  "self-test and measure each SHA-256d kernel this CPU supports (or --kernel), on one thread and on all",
+		Flags:  []cli.Flag{benchDurationFlag, kernelFlag, threadsFlag},
 		Action: runMinerBench,
 	}},
 }
 
 func runMinerBench(ctx *cli.Context) error {
 	d := ctx.Duration(benchDurationFlag.Name)
-	threads := runtime.NumCPU()
+	threads := ctx.Int(threadsFlag.Name)
+	if threads <= 0 {
+		threads = runtime.NumCPU()
+	}
 	w := ctx.App.Writer
-	fmt.Fprintf(w, "%-10s %14s %14s\n", "kernel", "1 thread", fmt.Sprintf("%d threads", threads))
-	for _, k := range kernel.Available() {
+	for _, r := range kernel.SelfTestResults() {
+		verdict := "passed"
+		if r.Err != nil {
+			verdict = fmt.Sprintf("FAILED, never used: %v", r.Err)
+		}
+		fmt.Fprintf(w, "self-test %-8s %s\n", r.Kernel, verdict)
+	}
+	ks := kernel.Available()
+	if k, err := chosenKernel(ctx); err != nil {
+		return err
+	} else if k != nil {
+		ks = []kernel.Kernel{k}
+	}
+	fmt.Fprintf(w, "%-10s %14s %14s %8s\n", "kernel", "1 thread", fmt.Sprintf("%d threads", threads), "ratio")
+	for _, k := range ks {
 		one := kernel.Bench(k, 1, d)
 		all := kernel.Bench(k, threads, d)
-		fmt.Fprintf(w, "%-10s %9.2f MH/s %9.2f MH/s\n", k.Name(), one/1e6, all/1e6)
+		fmt.Fprintf(w, "%-10s %9.2f MH/s %9.2f MH/s %7.2fx\n", k.Name(), one/1e6, all/1e6, all/one)
 	}
 	return nil
 }
@@ -80,6 +115,10 @@ func runExternalMiner(ctx *cli.Context) error {
 	payTo, err := chain.DecodeAddress(params, address)
 	if err != nil {
 		return fmt.Errorf("--address: %w", err)
+	}
+	k, err := chosenKernel(ctx)
+	if err != nil {
+		return err
 	}
 	client, err := newRPCClient(ctx)
 	if err != nil {
@@ -114,6 +153,7 @@ func runExternalMiner(ctx *cli.Context) error {
 		},
 		PayTo:   payTo,
 		Threads: ctx.Int(threadsFlag.Name),
+		Kernel:  k,
 		Logger:  log,
 	})
 	if err != nil {

@@ -11,6 +11,11 @@ const (
 	// ErrUnsupportedKernel means the kernel exists but this CPU (or this
 	// GOARCH) cannot run it.
 	ErrUnsupportedKernel = ErrorKind("ErrUnsupportedKernel")
+
+	// ErrSelfTestFailed means the kernel runs on this CPU but reported
+	// nonces different from crypto/sha256's in the self-test, so it is
+	// never used.
+	ErrSelfTestFailed = ErrorKind("ErrSelfTestFailed")
 )
 
 // Error satisfies the error interface.

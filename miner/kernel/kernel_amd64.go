@@ -2,7 +2,7 @@ package kernel
 
 import "golang.org/x/sys/cpu"
 
-// SHA-NI and AVX2 kernels: the generated assembly (sha256d_amd64.s) scans
+// SHA-NI, AVX2 and AVX-512 kernels: the generated assembly (sha256d_amd64.s) scans
 // whole lane groups and stops at the first candidate whose top word passes;
 // the Go side checks each candidate in full and scans the nonces left over
 // after the last whole group with the portable kernel.
@@ -12,6 +12,9 @@ var hasSHANI = cpuidSHANI()
 // archKernels returns the assembly kernels this CPU supports, fastest first.
 func archKernels() []Kernel {
 	var ks []Kernel
+	if cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW {
+		ks = append(ks, avx512{})
+	}
 	if hasSHANI && cpu.X86.HasSSE41 && cpu.X86.HasSSSE3 {
 		ks = append(ks, shaNI{})
 	}
@@ -29,6 +32,16 @@ func (shaNI) Name() string { return "sha-ni" }
 // Scan implements Kernel with two interleaved SHA-NI streams.
 func (shaNI) Scan(w *Work, start, count uint32) (uint32, bool) {
 	return scanLanes(w, start, count, 2, scanSHANI)
+}
+
+type avx512 struct{}
+
+// Name returns "avx512".
+func (avx512) Name() string { return "avx512" }
+
+// Scan implements Kernel with sixteen AVX-512 lanes.
+func (avx512) Scan(w *Work, start, count uint32) (uint32, bool) {
+	return scanLanes(w, start, count, 16, scanAVX512)
 }
 
 type avx2 struct{}

@@ -29,6 +29,31 @@ func testKernels(t testing.TB) []Kernel {
 	return Available()
 }
 
+// kernelNeeds says what each assembly kernel needs of the CPU.
+var kernelNeeds = map[string]string{
+	"avx512": "AVX-512F and AVX-512BW",
+	"sha-ni": "the SHA extensions with SSSE3 and SSE4.1",
+	"avx2":   "AVX2",
+}
+
+// forEachKernel runs f in a subtest named after each kernel of the package.
+// A kernel this CPU cannot run is skipped with a sentence saying so; one
+// that failed its self-test fails the subtest.
+func forEachKernel(t *testing.T, f func(t *testing.T, ki int, k Kernel)) {
+	for ki, n := range names {
+		t.Run(n, func(t *testing.T) {
+			k, err := ByName(n)
+			if errors.Is(err, ErrUnsupportedKernel) {
+				t.Skipf("kernel %s not tested: this CPU lacks %s", n, kernelNeeds[n])
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			f(t, ki, k)
+		})
+	}
+}
+
 // refHash is SHA256d(header with nonce) by crypto/sha256 alone.
 func refHash(hdr [80]byte, nonce uint32) [32]byte {
 	binary.LittleEndian.PutUint32(hdr[76:], nonce)
@@ -105,11 +130,11 @@ func TestDifferential(t *testing.T) {
 	case testing.Short():
 		headers = 10_000
 	}
-	ks := testKernels(t)
-	for ki, k := range ks {
-		t.Run(k.Name(), func(t *testing.T) {
+	perKernel := headers / len(Available())
+	forEachKernel(t, func(t *testing.T, ki int, k Kernel) {
+		{
 			rng := rand.New(rand.NewPCG(uint64(ki), 1))
-			for i := 0; i < headers/len(ks); i++ {
+			for i := 0; i < perKernel; i++ {
 				hdr := randomHeader(rng)
 				target := randomTarget(rng, 1+uint(rng.IntN(7)))
 				count := uint32(rng.IntN(100))
@@ -121,8 +146,8 @@ func TestDifferential(t *testing.T) {
 				}
 				checkScan(t, k, hdr, target, start, count)
 			}
-		})
-	}
+		}
+	})
 }
 
 // TestExactTarget puts the target exactly at one nonce's hash, and one
@@ -132,8 +157,8 @@ func TestExactTarget(t *testing.T) {
 	if testing.Short() {
 		rounds = 300
 	}
-	for ki, k := range testKernels(t) {
-		t.Run(k.Name(), func(t *testing.T) {
+	forEachKernel(t, func(t *testing.T, ki int, k Kernel) {
+		{
 			rng := rand.New(rand.NewPCG(uint64(ki), 2))
 			for i := 0; i < rounds; i++ {
 				hdr := randomHeader(rng)
@@ -159,8 +184,8 @@ func TestExactTarget(t *testing.T) {
 				}
 				checkScan(t, k, hdr, tb, start, 40)
 			}
-		})
-	}
+		}
+	})
 }
 
 // TestTopWordGeneric compares the portable kernel's shortened hash with
@@ -190,7 +215,7 @@ func TestAllNoncesMeet(t *testing.T) {
 	}
 	hdr := randomHeader(rand.New(rand.NewPCG(4, 4)))
 	w := NewWork(hdr, target)
-	for _, k := range testKernels(t) {
+	forEachKernel(t, func(t *testing.T, _ int, k Kernel) {
 		for _, start := range []uint32{0, 1, 7, 1 << 31, ^uint32(0) - 16, ^uint32(0)} {
 			for _, count := range []uint32{1, 2, 8, 17} {
 				if start > ^uint32(0)-count+1 {
@@ -204,7 +229,7 @@ func TestAllNoncesMeet(t *testing.T) {
 				t.Errorf("%s.Scan(%#x, 0) found %#x", k.Name(), start, got)
 			}
 		}
-	}
+	})
 }
 
 // compactTarget decodes Bitcoin's compact "bits" (mantissa * 256^(exp-3))
@@ -268,8 +293,8 @@ func TestBitcoinHeaders(t *testing.T) {
 	if testing.Short() {
 		radius = 500
 	}
-	for _, k := range testKernels(t) {
-		t.Run(k.Name(), func(t *testing.T) {
+	forEachKernel(t, func(t *testing.T, _ int, k Kernel) {
+		{
 			for i, hdr := range hs {
 				nonce := binary.LittleEndian.Uint32(hdr[76:])
 				target := compactTarget(binary.LittleEndian.Uint32(hdr[72:]))
@@ -288,8 +313,8 @@ func TestBitcoinHeaders(t *testing.T) {
 					}
 				}
 			}
-		})
-	}
+		}
+	})
 }
 
 func TestByName(t *testing.T) {

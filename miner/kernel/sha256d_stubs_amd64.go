@@ -14,3 +14,8 @@ func scanSHANI(d *[64]uint32, start uint32, count uint32) (nonce uint32, found b
 // eight of count remain, and returns the first whose final H7 passes the target's
 // top word (a candidate the caller must check in full), or found=false.
 func scanAVX2(d *[64]uint32, start uint32, count uint32) (nonce uint32, found bool)
+
+// scanAVX512 hashes nonces start, start+1, ... sixteen at a time while at least
+// sixteen of count remain, and returns the first whose final H7 passes the target's
+// top word (a candidate the caller must check in full), or found=false.
+func scanAVX512(d *[64]uint32, start uint32, count uint32) (nonce uint32, found bool)

@@ -74,6 +74,7 @@ func main() {
 	cpuidSHANI()
 	scanSHANI()
 	scanAVX2()
+	scanAVX512()
 	emitConstants()
 	Generate()
 }
@@ -214,7 +215,7 @@ func (t *constTable) bcast(v uint32) Mem {
 }
 
 func emitConstants() {
-	for _, t := range []*constTable{k16, c16, c32} {
+	for _, t := range []*constTable{k16, c16, c32, c4, c64} {
 		GLOBL(t.name, RODATA|NOPTR)
 		for i, e := range t.entries {
 			for j, v := range e {
