@@ -123,6 +123,12 @@ func (c *Client) GetBlockCount(ctx context.Context) (uint32, error) {
 	return n, c.Call(ctx, "getblockcount", nil, &n)
 }
 
+// GetTxOutSetInfo calls gettxoutsetinfo.
+func (c *Client) GetTxOutSetInfo(ctx context.Context) (*TxOutSetInfo, error) {
+	var r TxOutSetInfo
+	return &r, c.Call(ctx, "gettxoutsetinfo", nil, &r)
+}
+
 // GetBestBlockHash calls getbestblockhash.
 func (c *Client) GetBestBlockHash(ctx context.Context) (chain.Hash, error) {
 	var h chain.Hash

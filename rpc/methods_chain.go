@@ -27,6 +27,7 @@ var chainMethods = []*method{
 	{name: "getrawtransaction", params: []string{"txid", "verbose"}, required: 1, summary: "Returns a mempool or confirmed transaction: hex (default) or JSON with verbose true.", fn: getRawTransaction},
 	{name: "listunspent", params: []string{"address", "minconf", "maxconf"}, required: 1, summary: "Lists the confirmed unspent outputs paying address.", fn: listUnspent},
 	{name: "getbalance", params: []string{"address", "minconf"}, required: 1, summary: "Returns the sum of the confirmed unspent outputs paying address.", fn: getBalance},
+	{name: "gettxoutsetinfo", summary: "Summarises the UTXO set: outputs, total amount, a hash of the set, at the tip.", fn: getTxOutSetInfo},
 	{name: "invalidateblock", params: []string{"blockhash"}, required: 1, summary: "Marks a block and its descendants invalid and rewinds the chain below it.", fn: invalidateBlock},
 	{name: "reconsiderblock", params: []string{"blockhash"}, required: 1, summary: "Undoes invalidateblock and selects the best chain again.", fn: reconsiderBlock},
 }
@@ -377,4 +378,19 @@ func workHex(w *big.Int) string {
 		return fmt.Sprintf("%064x", 0)
 	}
 	return fmt.Sprintf("%064x", w)
+}
+
+func getTxOutSetInfo(_ context.Context, s *Server, _ args) (any, error) {
+	info, err := s.cfg.Chain.UtxoSetInfo()
+	if err != nil {
+		return nil, err
+	}
+	return TxOutSetInfo{
+		Height:         info.Height,
+		BestBlock:      info.BestHash,
+		Transactions:   info.Transactions,
+		TxOuts:         info.Outputs,
+		HashSerialized: info.SetHash,
+		TotalAmount:    Amount(info.Total),
+	}, nil
 }

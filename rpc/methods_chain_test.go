@@ -217,3 +217,27 @@ func TestBlockchainInfoHeadersAhead(t *testing.T) {
 		t.Fatalf("blocks %d headers %d, want 1 and 2", info.Blocks, info.Headers)
 	}
 }
+
+// TestGetTxOutSetInfo checks gettxoutsetinfo against what was mined: the
+// total is the subsidies, the hash is the chain's.
+func TestGetTxOutSetInfo(t *testing.T) {
+	h := newHarness(t, nil)
+	ctx := ctxT(t)
+	var tip chain.Hash
+	for range 4 {
+		tip = h.mine(keyA).BlockHash()
+	}
+	got, err := h.client.GetTxOutSetInfo(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := h.chain.UtxoSetInfo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Height != 4 || got.BestBlock != tip || got.TxOuts != 4 || got.Transactions != 4 ||
+		got.TotalAmount.Units() != 4*h.params.CalcBlockSubsidy(1) || got.HashSerialized != want.SetHash {
+		t.Fatalf("gettxoutsetinfo: %+v, want height 4 at %v, 4 outputs totalling %d, hash %v",
+			got, tip, 4*h.params.CalcBlockSubsidy(1), want.SetHash)
+	}
+}

@@ -47,6 +47,7 @@ type ChainBackend interface {
 	TxByID(txid chain.Hash) (*chain.Tx, chain.TxLocation, error)
 	FetchUtxo(op chain.OutPoint) (chain.UtxoEntry, bool, error)
 	UtxosByPubKey(pubKey [32]byte) ([]chain.Utxo, error)
+	UtxoSetInfo() (chain.UtxoSetInfo, error)
 	ProcessBlock(ctx context.Context, b *chain.Block) (chain.ProcessResult, error)
 	InvalidateBlock(ctx context.Context, h chain.Hash) error
 	ReconsiderBlock(ctx context.Context, h chain.Hash) error

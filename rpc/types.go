@@ -26,6 +26,18 @@ type BlockchainInfo struct {
 	Warnings             string     `json:"warnings"`
 }
 
+// TxOutSetInfo is the result of gettxoutsetinfo, in Bitcoin Core's shape.
+type TxOutSetInfo struct {
+	Height       uint32     `json:"height"`
+	BestBlock    chain.Hash `json:"bestblock"`
+	Transactions uint64     `json:"transactions"`
+	TxOuts       uint64     `json:"txouts"`
+	// HashSerialized is SHA-256d of the serialized set (chain.UtxoSetInfo
+	// says how): equal on two nodes exactly when their sets are.
+	HashSerialized chain.Hash `json:"hash_serialized"`
+	TotalAmount    Amount     `json:"total_amount"`
+}
+
 // BlockHeaderResult is the result of getblockheader with verbose true and
 // the header part of getblock's JSON forms.
 type BlockHeaderResult struct {
