@@ -169,14 +169,14 @@ func (n *Node) build(sigCache *chain.SigCache) error {
 	if cfg.MetricsAddr != "" {
 		ln, err := net.Listen("tcp", cfg.MetricsAddr)
 		if err != nil {
-			return fmt.Errorf("metrics listener: %w", err)
+			return &ListenError{Service: "metrics", Addr: cfg.MetricsAddr, Err: err}
 		}
 		n.metricsLn = ln
 	}
 	if cfg.RPCAddr != "" {
 		ln, err := net.Listen("tcp", cfg.RPCAddr)
 		if err != nil {
-			return fmt.Errorf("RPC listener: %w", err)
+			return &ListenError{Service: "RPC", Addr: cfg.RPCAddr, Err: err}
 		}
 		n.rpcLn = ln
 		if n.rpc, err = n.newRPCServer(n.stop); err != nil {
@@ -186,6 +186,21 @@ func (n *Node) build(sigCache *chain.SigCache) error {
 	}
 	return nil
 }
+
+// ListenError is returned by New when one of the node's listeners cannot
+// bind, so the caller can name the setting that moves it. errors.Is(err,
+// syscall.EADDRINUSE) tells a port in use.
+type ListenError struct {
+	Service string // "RPC" or "metrics"
+	Addr    string // the address asked for
+	Err     error
+}
+
+func (e *ListenError) Error() string {
+	return fmt.Sprintf("%s listener on %s: %v", e.Service, e.Addr, e.Err)
+}
+
+func (e *ListenError) Unwrap() error { return e.Err }
 
 // closeListeners closes the bound listeners of a node that will not run.
 func (n *Node) closeListeners() {

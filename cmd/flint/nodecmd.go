@@ -83,7 +83,7 @@ var nodeCommand = &cli.Command{
 	Action: runNode,
 }
 
-func runNode(ctx *cli.Context) error {
+func runNode(ctx *cli.Context) (err error) {
 	log, err := newLogger(ctx)
 	if err != nil {
 		return err
@@ -121,7 +121,8 @@ func runNode(ctx *cli.Context) error {
 		}
 		cfg.DevPeriod = p
 	}
-	if dev && cfg.DataDir == "" {
+	tempDir := dev && cfg.DataDir == ""
+	if tempDir {
 		if cfg.DataDir, err = os.MkdirTemp("", "flint-dev-"); err != nil {
 			return err
 		}
@@ -131,6 +132,13 @@ func runNode(ctx *cli.Context) error {
 			return err
 		}
 	}
+	// Until the node runs, a failure removes the directory this start made.
+	cleanup := removeIfCreated(cfg.DataDir, tempDir)
+	defer func() {
+		if err != nil && cleanup != nil {
+			cleanup()
+		}
+	}()
 	if addr := ctx.String(mineAddressFlag.Name); addr != "" {
 		if cfg.MinePayTo, err = chain.DecodeAddress(params, addr); err != nil {
 			return fmt.Errorf("--mine.address: %w", err)
@@ -148,12 +156,13 @@ func runNode(ctx *cli.Context) error {
 		}
 	}
 
-	n, err := node.New(cfg)
+	n, rpcNote, err := newNode(cfg, dev && !ctx.IsSet(rpcAddrFlag.Name), log)
 	if err != nil {
 		return err
 	}
+	cleanup = nil // the node is up: its directory stays, whatever happens next
 	if dev {
-		printDevSummary(ctx, cfg, n, devWallet)
+		printDevSummary(ctx, cfg, n, devWallet, rpcNote)
 	}
 	runCtx, stop := shutdownContext(log.Info)
 	defer stop()
@@ -195,11 +204,14 @@ func setUpDev(ctx *cli.Context, cfg *node.Config, log *slog.Logger) (string, err
 
 // printDevSummary tells a new user, in one short block, where the dev node
 // is and what to try next.
-func printDevSummary(ctx *cli.Context, cfg node.Config, n *node.Node, walletPath string) {
+func printDevSummary(ctx *cli.Context, cfg node.Config, n *node.Node, walletPath, rpcNote string) {
 	addr := chain.EncodeAddress(cfg.Params, cfg.MinePayTo)
 	rpcLine := "off (--rpc.addr off)"
 	if a := n.RPCAddr(); a != "" {
 		rpcLine = "http://" + a + "  (cookie: " + filepath.Join(cfg.DataDir, rpc.CookieFile) + ")"
+		if rpcNote != "" {
+			rpcLine = "http://" + a + "  (" + rpcNote + "; cookie: " + filepath.Join(cfg.DataDir, rpc.CookieFile) + ")"
+		}
 	}
 	walletLine := "none (mining to --mine.address)"
 	if walletPath != "" {

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/flint-chain/flint/chain"
+	"github.com/flint-chain/flint/node"
+)
+
+// holdPort listens on a free 127.0.0.1 port until the test ends and
+// returns its address: a port another process holds.
+func holdPort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	return ln.Addr().String()
+}
+
+// TestBusyPortSaysWhichFlag checks the sentence a node on a busy RPC port
+// stops with, and that the data directory the start created is gone.
+func TestBusyPortSaysWhichFlag(t *testing.T) {
+	busy := holdPort(t)
+	dir := filepath.Join(t.TempDir(), "new")
+	err := run([]string{"flint", "node", "--network", "regtest", "--datadir", dir, "--rpc.addr", busy})
+	want := busy + " is in use, perhaps by another node: choose another RPC address with --rpc.addr ADDR (--rpc.addr 127.0.0.1:0 lets the system pick)"
+	if err == nil || err.Error() != want {
+		t.Fatalf("got %v\nwant %s", err, want)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Fatalf("the failed start left its new data directory behind: %v", err)
+	}
+
+	// A directory that was there before stays.
+	kept := t.TempDir()
+	if err := run([]string{"flint", "node", "--network", "regtest", "--datadir", kept, "--metrics.addr", busy, "--rpc.addr", "off"}); err == nil ||
+		!strings.Contains(err.Error(), "choose another metrics address with --metrics.addr ADDR") {
+		t.Fatalf("busy metrics port: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(kept, "chain")); err != nil {
+		t.Fatalf("the existing data directory lost its chain: %v", err)
+	}
+}
+
+// TestDevCleansUpItsTempDir checks that a --dev start that fails removes
+// the /tmp/flint-dev-* directory it made.
+func TestDevCleansUpItsTempDir(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	err := run([]string{"flint", "node", "--dev", "--rpc.addr", holdPort(t)})
+	if err == nil || !strings.Contains(err.Error(), "is in use") {
+		t.Fatalf("dev node on a busy port: %v", err)
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Fatalf("the failed dev start left %v in $TMPDIR", left[0].Name())
+	}
+}
+
+// TestDevPicksFreeRPCPort checks that the dev mode, on its default RPC
+// address, moves to a free port when that one is taken, and says so.
+func TestDevPicksFreeRPCPort(t *testing.T) {
+	busy := holdPort(t)
+	cfg := node.Config{Params: chain.RegTestParams(), DataDir: t.TempDir(), RPCAddr: busy,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	n, note, err := newNode(cfg, true, cfg.Logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { // a node that was never started, stopped at once
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if err := n.Run(ctx); err != nil {
+			t.Error(err)
+		}
+	}()
+	if n.RPCAddr() == busy || !strings.HasPrefix(n.RPCAddr(), "127.0.0.1:") {
+		t.Fatalf("dev node listens on %s, want another port of 127.0.0.1 than %s", n.RPCAddr(), busy)
+	}
+	if note != busy+" was in use" {
+		t.Fatalf("note %q", note)
+	}
+}
