@@ -36,6 +36,9 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "building flint:", err)
 		os.Exit(1)
 	}
+	// Nodes started here serve no explorer unless a test asks for one on
+	// a free port: its default port may belong to another Flint.
+	os.Setenv("FLINT_HTTP_ADDR", "off")
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/flint-chain/flint/chain"
+	"github.com/flint-chain/flint/explorer"
 	"github.com/flint-chain/flint/mempool"
 	"github.com/flint-chain/flint/miner"
 	"github.com/flint-chain/flint/rpc"
@@ -43,6 +44,11 @@ type Config struct {
 	RPCUser, RPCPassword string
 	// MetricsAddr, when set, is where /metrics and /healthz are served.
 	MetricsAddr string
+	// HTTPAddr, when set, is where the web explorer is served.
+	HTTPAddr string
+	// HTTPTestnet, when set, is a local testnet's testnet.json, whose nodes
+	// the explorer's testnet page follows.
+	HTTPTestnet string
 	// MempoolPolicy is the relay policy; zero fields take the defaults.
 	MempoolPolicy mempool.Policy
 	// Logger receives every subsystem's lines.
@@ -61,8 +67,11 @@ type Node struct {
 	mempool *mempool.TxPool
 	metrics *metrics
 	rpc     *rpc.Server
-	// rpcLn and metricsLn are the bound listeners, nil when not serving.
-	rpcLn, metricsLn net.Listener
+	// explorer is the web explorer, nil when not serving.
+	explorer *explorer.Explorer
+	// rpcLn, metricsLn and httpLn are the bound listeners, nil when not
+	// serving.
+	rpcLn, metricsLn, httpLn net.Listener
 	// mining is set while the continuous miner runs.
 	mining atomic.Bool
 	// stop ends Run (the RPC stop method); stopped is closed by it.
@@ -184,6 +193,11 @@ func (n *Node) build(sigCache *chain.SigCache) error {
 		}
 		c.Subscribe(func(ev chain.Notification) { n.rpc.Publish(rpc.ChainEvent(ev)) })
 	}
+	if cfg.HTTPAddr != "" {
+		if err := n.startExplorer(); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -204,7 +218,7 @@ func (e *ListenError) Unwrap() error { return e.Err }
 
 // closeListeners closes the bound listeners of a node that will not run.
 func (n *Node) closeListeners() {
-	for _, ln := range []net.Listener{n.rpcLn, n.metricsLn} {
+	for _, ln := range []net.Listener{n.rpcLn, n.metricsLn, n.httpLn} {
 		if ln != nil {
 			ln.Close()
 		}
@@ -227,6 +241,10 @@ func (n *Node) Run(ctx context.Context) error {
 	if n.rpcLn != nil {
 		n.log.Info("serving JSON-RPC", "url", "http://"+n.rpcLn.Addr().String())
 		parts = append(parts, n.serveRPC)
+	}
+	if n.httpLn != nil {
+		n.log.Info("serving the explorer", "url", "http://"+n.httpLn.Addr().String())
+		parts = append(parts, n.serveExplorer)
 	}
 	switch {
 	case n.cfg.DevPeriod > 0:

@@ -42,6 +42,16 @@ var (
 		Usage:   "JSON-RPC listen address (default: 127.0.0.1 and the network's RPC port; \"off\" to disable)",
 		EnvVars: []string{"FLINT_RPC_ADDR"},
 	}
+	httpAddrFlag = &cli.StringFlag{
+		Name:    "http.addr",
+		Usage:   "web explorer listen address (default: 127.0.0.1 and the network's RPC port + 1; \"\" or \"off\" to disable)",
+		EnvVars: []string{"FLINT_HTTP_ADDR"},
+	}
+	httpTestnetFlag = &cli.StringFlag{
+		Name:    "http.testnet",
+		Usage:   "a local testnet's testnet.json: the explorer's testnet page follows every node in it",
+		EnvVars: []string{"FLINT_HTTP_TESTNET"},
+	}
 	rpcUserFlag = &cli.StringFlag{
 		Name:    "rpc.user",
 		Usage:   "RPC user name (default: a random cookie in the data directory)",
@@ -105,4 +115,17 @@ func rpcListenAddr(ctx *cli.Context, p *chain.Params) string {
 	default:
 		return addr
 	}
+}
+
+// httpListenAddr returns the explorer's address: the flag, or 127.0.0.1 and
+// the port after the network's RPC port; "" when the explorer is off.
+func httpListenAddr(ctx *cli.Context, p *chain.Params) string {
+	addr := ctx.String(httpAddrFlag.Name)
+	switch {
+	case addr == "off", addr == "" && ctx.IsSet(httpAddrFlag.Name):
+		return ""
+	case addr == "":
+		return fmt.Sprintf("127.0.0.1:%d", p.DefaultRPCPort+1)
+	}
+	return addr
 }

@@ -72,6 +72,7 @@ var configFlags = []cli.Flag{
 	altsrc.NewStringFlag(rpcAddrFlag), altsrc.NewStringFlag(rpcUserFlag), altsrc.NewStringFlag(rpcPasswordFlag),
 	altsrc.NewStringFlag(mineAddressFlag), altsrc.NewIntFlag(threadsFlag), altsrc.NewDurationFlag(minePeriodFlag),
 	altsrc.NewDurationFlag(devPeriodFlag), altsrc.NewStringFlag(metricsAddrFlag),
+	altsrc.NewStringFlag(httpAddrFlag), altsrc.NewStringFlag(httpTestnetFlag),
 	altsrc.NewStringFlag(logLevelFlag), altsrc.NewStringFlag(logFormatFlag),
 }
 
@@ -104,6 +105,8 @@ func runNode(ctx *cli.Context) (err error) {
 		MineThreads: ctx.Int(threadsFlag.Name),
 		MetricsAddr: ctx.String(metricsAddrFlag.Name),
 		RPCAddr:     rpcListenAddr(ctx, params),
+		HTTPAddr:    httpListenAddr(ctx, params),
+		HTTPTestnet: ctx.String(httpTestnetFlag.Name),
 		RPCUser:     ctx.String(rpcUserFlag.Name),
 		RPCPassword: ctx.String(rpcPasswordFlag.Name),
 		Logger:      log,
@@ -213,6 +216,10 @@ func printDevSummary(ctx *cli.Context, cfg node.Config, n *node.Node, walletPath
 			rpcLine = "http://" + a + "  (" + rpcNote + "; cookie: " + filepath.Join(cfg.DataDir, rpc.CookieFile) + ")"
 		}
 	}
+	explorerLine := "off (--http.addr off)"
+	if a := n.HTTPAddr(); a != "" {
+		explorerLine = "http://" + a + "/"
+	}
 	walletLine := "none (mining to --mine.address)"
 	if walletPath != "" {
 		walletLine = walletPath + " (passphrase-free dev wallet: insecure, for development only)"
@@ -221,13 +228,14 @@ func printDevSummary(ctx *cli.Context, cfg node.Config, n *node.Node, walletPath
 	fmt.Fprintf(ctx.App.Writer, `Flint dev node (regtest), a block every %v; stop with Ctrl-C
   data directory: %s
   JSON-RPC:       %s
+  explorer:       %s
   dev wallet:     %s
   mining to:      %s
 Try:
   go run ./cmd/flint wallet balance %s
   go run ./cmd/flint wallet send %s --to %s --amount 1.5 --yes
   go run ./cmd/flint rpc %s generatetoaddress 10 %s
-`, cfg.DevPeriod, cfg.DataDir, rpcLine, walletLine, addr, flags, flags, addr, flags, addr)
+`, cfg.DevPeriod, cfg.DataDir, rpcLine, explorerLine, walletLine, addr, flags, flags, addr, flags, addr)
 }
 
 // shutdownContext returns a context cancelled by the first SIGINT or
