@@ -83,6 +83,9 @@ type Node struct {
 	RPCAddr string `json:"rpc_addr"`
 	// P2PPort is the TCP port of its p2p listener on 127.0.0.1.
 	P2PPort int `json:"p2p_port"`
+	// HTTPAddr is the explorer's host:port on 127.0.0.1; each node's
+	// explorer also shows the whole testnet.
+	HTTPAddr string `json:"http_addr,omitempty"`
 	// PeerID and P2PAddr (a full multiaddr ending in /p2p/<PeerID>) are
 	// learned from getnetworkinfo once the node has run.
 	PeerID  string `json:"peer_id,omitempty"`

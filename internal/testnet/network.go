@@ -142,6 +142,13 @@ func (nw *Network) assignPorts(i int) error {
 		}
 		n.P2PPort, n.P2PAddr = p, "" // learned again once it runs
 	}
+	if port := rpcPort(n.HTTPAddr); port == 0 || !portFree(port) {
+		p, err := freePort()
+		if err != nil {
+			return err
+		}
+		n.HTTPAddr = fmt.Sprintf("127.0.0.1:%d", p)
+	}
 	return nil
 }
 

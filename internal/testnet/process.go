@@ -29,6 +29,8 @@ func (nw *Network) nodeArgs(i int) []string {
 		"--network", nw.Cfg.Network,
 		"--datadir", nw.DataDir(i),
 		"--rpc.addr", n.RPCAddr,
+		"--http.addr", n.HTTPAddr,
+		"--http.testnet", filepath.Join(nw.Dir, ConfigFile),
 		"--p2p.listen", fmt.Sprintf("/ip4/127.0.0.1/tcp/%d", n.P2PPort),
 		// The topology is the network's shape: no discovery beyond it
 		// (mDNS would also find every other Flint node on this host).

@@ -124,7 +124,7 @@ func hashRate(h float64) string {
 // network runs.
 func (nw *Network) WriteTable(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, "NODE\tRPC\tP2P\tWALLET\tADDRESS")
+	fmt.Fprintln(tw, "NODE\tRPC\tEXPLORER\tP2P\tWALLET\tADDRESS")
 	for _, n := range nw.Cfg.Nodes {
 		wallet, addr := "-", "-"
 		if n.Miner {
@@ -134,7 +134,7 @@ func (nw *Network) WriteTable(w io.Writer) {
 		if p2p == "" {
 			p2p = fmt.Sprintf("/ip4/127.0.0.1/tcp/%d", n.P2PPort)
 		}
-		fmt.Fprintf(tw, "%s\thttp://%s\t%s\t%s\t%s\n", n.Name, n.RPCAddr, p2p, wallet, addr)
+		fmt.Fprintf(tw, "%s\thttp://%s\thttp://%s/\t%s\t%s\t%s\n", n.Name, n.RPCAddr, n.HTTPAddr, p2p, wallet, addr)
 	}
 	tw.Flush()
 }

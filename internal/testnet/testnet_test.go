@@ -142,12 +142,13 @@ func TestNodeArgs(t *testing.T) {
 	nw := &Network{Dir: "/nets/a", Cfg: &Config{
 		Settings: Settings{Network: "regtest", Miners: 1, Threads: 1, Topology: Line, BlockPeriod: Duration(1500 * time.Millisecond)},
 		Nodes: []*Node{
-			{Name: "node0", RPCAddr: "127.0.0.1:4000", P2PPort: 4001, P2PAddr: "/ip4/127.0.0.1/tcp/4001/p2p/A", Miner: true, Address: "rflt1x"},
+			{Name: "node0", RPCAddr: "127.0.0.1:4000", HTTPAddr: "127.0.0.1:4006", P2PPort: 4001, P2PAddr: "/ip4/127.0.0.1/tcp/4001/p2p/A", Miner: true, Address: "rflt1x"},
 			{Name: "node1", RPCAddr: "127.0.0.1:4002", P2PPort: 4003, P2PAddr: "/ip4/127.0.0.1/tcp/4003/p2p/B"},
 			{Name: "node2", RPCAddr: "127.0.0.1:4004", P2PPort: 4005, ExtraArgs: []string{"--test.clockoffset", "3h"}},
 		}}}
 	got := strings.Join(nw.nodeArgs(0), " ")
 	for _, want := range []string{"--datadir /nets/a/node0", "--rpc.addr 127.0.0.1:4000", "--p2p.listen /ip4/127.0.0.1/tcp/4001",
+		"--http.addr 127.0.0.1:4006", "--http.testnet /nets/a/testnet.json",
 		"--mine.address rflt1x --mine.period 1.5s", "--p2p.mdns=false"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("node0 args %q lack %q", got, want)
