@@ -73,8 +73,8 @@ type BlockChain struct {
 	mainChain  []*blockNode
 	bestHeader *blockNode
 
-	subsLock    sync.Mutex
-	subscribers []func(Notification)
+	// events delivers notifications outside the locks above.
+	events *eventQueue
 }
 
 // New opens (or creates) the chain in cfg.DataDir. An existing directory
@@ -94,6 +94,7 @@ func New(cfg Config) (*BlockChain, error) {
 		touched:    make(map[Hash]*Block),
 		candidates: make(map[*blockNode]struct{}),
 		unlinked:   make(map[*blockNode][]*blockNode),
+		events:     newEventQueue(),
 	}
 	if c.now == nil {
 		c.now = time.Now
@@ -108,6 +109,7 @@ func New(cfg Config) (*BlockChain, error) {
 
 	release, err := lockDir(cfg.DataDir)
 	if err != nil {
+		c.events.close()
 		return nil, err
 	}
 	// With the directory locked no other process is writing it, so empty
@@ -115,6 +117,7 @@ func New(cfg Config) (*BlockChain, error) {
 	removed, err := removeEmptyLogFiles(cfg.DataDir)
 	if err != nil {
 		release()
+		c.events.close()
 		return nil, fmt.Errorf("open chain database in %s: %w", cfg.DataDir, err)
 	}
 	if removed > 0 {
@@ -123,6 +126,7 @@ func New(cfg Config) (*BlockChain, error) {
 	db, err := badger.Open(badger.DefaultOptions(cfg.DataDir).WithLogger(nil))
 	if err != nil {
 		release()
+		c.events.close()
 		return nil, fmt.Errorf("open chain database in %s: %w", cfg.DataDir, err)
 	}
 	c.db = db
@@ -149,16 +153,18 @@ func New(cfg Config) (*BlockChain, error) {
 	return c, nil
 }
 
-// Close flushes and closes the database. The BlockChain must not be used
-// afterwards.
+// Close delivers the notifications still queued, then flushes and closes
+// the database. The BlockChain must not be used afterwards.
 func (c *BlockChain) Close() error {
 	c.processLock.Lock()
 	defer c.processLock.Unlock()
 	return c.closeDB()
 }
 
-// closeDB closes the database and releases the directory lock.
+// closeDB stops the notification goroutine once it has delivered what is
+// queued, closes the database and releases the directory lock.
 func (c *BlockChain) closeDB() error {
+	c.events.close()
 	err := c.db.Close()
 	c.releaseDir()
 	return err

@@ -58,24 +58,34 @@ func (c *BlockChain) ProcessHeaders(ctx context.Context, headers []Header) (Head
 	if err := checkCtx(ctx); err != nil {
 		return c.headersResult(0, 0), err
 	}
+	res, seq, err := c.processHeaders(headers)
+	c.events.wait(ctx, seq)
+	return res, err
+}
+
+// processHeaders does ProcessHeaders' work under processLock and returns
+// the notification number to wait for.
+func (c *BlockChain) processHeaders(headers []Header) (HeadersResult, uint64, error) {
 	c.processLock.Lock()
 	defer c.processLock.Unlock()
 
+	oldTip := c.tip()
 	added, accepted, verr := c.checkHeaders(headers)
 	if len(added) > 0 {
 		if err := c.storeHeaders(added); err != nil {
-			return c.headersResult(accepted-len(added), 0), err
+			return c.headersResult(accepted-len(added), 0), c.events.push(nil), err
 		}
-		oldTip := c.tip()
+		// Blocks in the orphan pool whose parent header just arrived
+		// are stored now, and may complete a chain.
 		for _, n := range added {
 			c.processOrphansOf(n.hash)
 		}
 		if err := c.selectBestChain(); err != nil {
 			c.log.Info("block refused while selecting the best chain", "reason", err)
 		}
-		c.notifyTipChange(oldTip)
 	}
-	return c.headersResult(accepted, len(added)), verr
+	seq := c.queueTipChange(oldTip)
+	return c.headersResult(accepted, len(added)), seq, verr
 }
 
 // checkHeaders validates headers in order. It returns the new nodes (not

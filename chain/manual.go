@@ -16,27 +16,33 @@ func (c *BlockChain) InvalidateBlock(ctx context.Context, h Hash) error {
 	if err := checkCtx(ctx); err != nil {
 		return err
 	}
+	seq, err := c.invalidateBlock(h)
+	c.events.wait(ctx, seq)
+	return err
+}
+
+func (c *BlockChain) invalidateBlock(h Hash) (seq uint64, err error) {
 	c.processLock.Lock()
 	defer c.processLock.Unlock()
 	n, err := c.lookupNode(h)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if n.parent == nil {
-		return fmt.Errorf("the genesis block cannot be invalidated")
+		return 0, fmt.Errorf("the genesis block cannot be invalidated")
 	}
 	oldTip := c.tip()
-	defer c.notifyTipChange(oldTip)
+	defer func() { seq = c.queueTipChange(oldTip) }()
 	for c.inMainChain(n) {
 		if err := c.disconnectBlock(c.tip()); err != nil {
-			return err
+			return 0, err
 		}
 	}
 	if err := c.markInvalid(n); err != nil {
-		return err
+		return 0, err
 	}
 	c.rebuildCandidates()
-	return c.selectBestChain()
+	return 0, c.selectBestChain()
 }
 
 // ReconsiderBlock undoes InvalidateBlock (or a rule failure found at
@@ -48,14 +54,20 @@ func (c *BlockChain) ReconsiderBlock(ctx context.Context, h Hash) error {
 	if err := checkCtx(ctx); err != nil {
 		return err
 	}
+	seq, err := c.reconsiderBlock(h)
+	c.events.wait(ctx, seq)
+	return err
+}
+
+func (c *BlockChain) reconsiderBlock(h Hash) (seq uint64, err error) {
 	c.processLock.Lock()
 	defer c.processLock.Unlock()
 	n, err := c.lookupNode(h)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	oldTip := c.tip()
-	defer c.notifyTipChange(oldTip)
+	defer func() { seq = c.queueTipChange(oldTip) }()
 	const invalid = statusInvalid | statusInvalidAncestor
 	changes := make(map[*blockNode]blockStatus)
 	for it := n; it != nil; it = it.parent {
@@ -69,7 +81,7 @@ func (c *BlockChain) ReconsiderBlock(ctx context.Context, h Hash) error {
 		}
 	}
 	if err := c.setStatus(changes); err != nil {
-		return err
+		return 0, err
 	}
 	c.stateLock.Lock()
 	// Stored descendants that were invalid were never candidates; the
@@ -77,7 +89,7 @@ func (c *BlockChain) ReconsiderBlock(ctx context.Context, h Hash) error {
 	c.bestHeader = c.findBestHeader()
 	c.stateLock.Unlock()
 	c.rebuildCandidates()
-	return c.selectBestChain()
+	return 0, c.selectBestChain()
 }
 
 // lookupNode returns the index node of h.

@@ -58,13 +58,23 @@ type ProcessResult struct {
 // caller hanging up never leaves the chain on a tip with less work than the
 // best valid chain it has stored.
 //
-// Subscribers are notified of connected and disconnected blocks before
-// ProcessBlock returns, without the state lock held; a subscriber must not
-// call ProcessBlock itself.
+// Subscribers are notified of the blocks connected and disconnected, in
+// order, by the chain's notification goroutine once the chain lock is
+// released; ProcessBlock returns after they have been (or when ctx is
+// done), so a caller sees the mempool and other subscribers up to date. A
+// subscriber must not call ProcessBlock itself.
 func (c *BlockChain) ProcessBlock(ctx context.Context, b *Block) (ProcessResult, error) {
 	if err := checkCtx(ctx); err != nil {
 		return ProcessResult{Hash: b.BlockHash()}, err
 	}
+	res, seq, err := c.processBlock(b)
+	c.events.wait(ctx, seq)
+	return res, err
+}
+
+// processBlock processes b and the orphans waiting for it under processLock
+// and queues the notifications, returning the number to wait for.
+func (c *BlockChain) processBlock(b *Block) (ProcessResult, uint64, error) {
 	c.processLock.Lock()
 	defer c.processLock.Unlock()
 	c.orphans.expire(c.now())
@@ -73,11 +83,9 @@ func (c *BlockChain) ProcessBlock(ctx context.Context, b *Block) (ProcessResult,
 	res, err := c.processBlockLocked(b)
 	if err == nil && !res.Orphan {
 		c.processOrphansOf(res.Hash)
-	}
-	if err == nil && !res.Orphan {
 		err = c.selectBestChain()
 	}
-	c.notifyTipChange(oldTip)
+	seq := c.queueTipChange(oldTip)
 	if !res.Orphan {
 		c.stateLock.RLock()
 		if n := c.index[res.Hash]; n != nil {
@@ -85,7 +93,7 @@ func (c *BlockChain) ProcessBlock(ctx context.Context, b *Block) (ProcessResult,
 		}
 		c.stateLock.RUnlock()
 	}
-	return res, err
+	return res, seq, err
 }
 
 // ProcessRawBlock decodes a block from its wire form and processes it. A
