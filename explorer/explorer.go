@@ -217,6 +217,7 @@ func (e *Explorer) routes() {
 	page("GET /network", e.networkPage)
 	page("GET /testnet", e.testnetPage)
 	page("GET /live/overview", e.liveOverviewFragment)
+	page("GET /live/testnet", e.liveTestnetFragment)
 	m.HandleFunc("GET /events", e.handleEvents)
 	m.Handle("GET /static/", http.FileServerFS(staticFS))
 	page("/", e.notFoundPage)

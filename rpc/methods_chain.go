@@ -27,6 +27,7 @@ var chainMethods = []*method{
 	{name: "getrawtransaction", params: []string{"txid", "verbose"}, required: 1, summary: "Returns a mempool or confirmed transaction: hex (default) or JSON with verbose true.", fn: getRawTransaction},
 	{name: "listunspent", params: []string{"address", "minconf", "maxconf"}, required: 1, summary: "Lists the confirmed unspent outputs paying address.", fn: listUnspent},
 	{name: "getbalance", params: []string{"address", "minconf"}, required: 1, summary: "Returns the sum of the confirmed unspent outputs paying address.", fn: getBalance},
+	{name: "getchaintips", summary: "Lists every branch tip the node knows: the main chain's and each fork's, with its length and status.", fn: getChainTips},
 	{name: "gettxoutsetinfo", summary: "Summarises the UTXO set: outputs, total amount, a hash of the set, at the tip.", fn: getTxOutSetInfo},
 	{name: "invalidateblock", params: []string{"blockhash"}, required: 1, summary: "Marks a block and its descendants invalid and rewinds the chain below it.", fn: invalidateBlock},
 	{name: "reconsiderblock", params: []string{"blockhash"}, required: 1, summary: "Undoes invalidateblock and selects the best chain again.", fn: reconsiderBlock},

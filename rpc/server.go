@@ -48,6 +48,7 @@ type ChainBackend interface {
 	FetchUtxo(op chain.OutPoint) (chain.UtxoEntry, bool, error)
 	UtxosByPubKey(pubKey [32]byte) ([]chain.Utxo, error)
 	UtxoSetInfo() (chain.UtxoSetInfo, error)
+	ChainTips() []chain.ChainTip
 	ProcessBlock(ctx context.Context, b *chain.Block) (chain.ProcessResult, error)
 	InvalidateBlock(ctx context.Context, h chain.Hash) error
 	ReconsiderBlock(ctx context.Context, h chain.Hash) error

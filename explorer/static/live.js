@@ -1,37 +1,50 @@
-// Keeps the overview current: on each new tip announced on the explorer's
-// own /events stream, fetch the live part of the page and swap it in. The
-// page is complete without this script.
+// Keeps live pages current without a reload; every page is complete
+// without this script. The overview refreshes on each new tip announced on
+// the explorer's own /events stream (and every 15 s for the mempool); the
+// testnet page every 2 s, as it polls the nodes.
 "use strict";
 (function () {
-  var live = document.getElementById("live");
-  if (!live || !window.EventSource || !window.fetch) {
-    return;
+  function keepFresh(id, url) {
+    var box = document.getElementById(id);
+    if (!box || !window.fetch) {
+      return null;
+    }
+    var busy = false, again = false;
+    function refresh() {
+      if (busy) { again = true; return; }
+      busy = true;
+      fetch(url, { cache: "no-store" })
+        .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+        .then(function (html) {
+          var holder = document.createElement("div");
+          holder.innerHTML = html;
+          var fresh = holder.querySelector("#" + id);
+          if (fresh) {
+            box.replaceWith(fresh);
+            box = fresh;
+            var foot = document.getElementById("footer-height");
+            if (foot && fresh.dataset.height) {
+              foot.textContent = Number(fresh.dataset.height).toLocaleString("en-US");
+            }
+          }
+        })
+        .catch(function () {})
+        .finally(function () {
+          busy = false;
+          if (again) { again = false; refresh(); }
+        });
+    }
+    return refresh;
   }
-  var busy = false, again = false;
-  function refresh() {
-    if (busy) { again = true; return; }
-    busy = true;
-    fetch("/live/overview", { cache: "no-store" })
-      .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
-      .then(function (html) {
-        var box = document.createElement("div");
-        box.innerHTML = html;
-        var fresh = box.querySelector("#live");
-        if (fresh) {
-          live.replaceWith(fresh);
-          live = fresh;
-          var foot = document.getElementById("footer-height");
-          if (foot) { foot.textContent = Number(fresh.dataset.height).toLocaleString("en-US"); }
-        }
-      })
-      .catch(function () {})
-      .finally(function () {
-        busy = false;
-        if (again) { again = false; refresh(); }
-      });
+  var overview = keepFresh("live", "/live/overview");
+  if (overview) {
+    if (window.EventSource) {
+      new EventSource("/events").addEventListener("block", overview);
+    }
+    setInterval(overview, 15000);
   }
-  var events = new EventSource("/events");
-  events.addEventListener("block", refresh);
-  // The mempool and ages change between blocks too.
-  setInterval(refresh, 15000);
+  var testnet = keepFresh("testnet-live", "/live/testnet");
+  if (testnet) {
+    setInterval(testnet, 2000);
+  }
 })();
