@@ -97,8 +97,10 @@ func (p KDFParams) check() error {
 
 // ErrWrongPassphrase is returned when the keystore does not decrypt: the
 // passphrase is wrong, or the file was changed (a flipped bit, a tampered
-// parameter). The two cannot be told apart, by design.
-var ErrWrongPassphrase = errors.New("wrong passphrase or corrupted wallet")
+// parameter). The two cannot be told apart, by design; the message names
+// the far likelier cause, and a file that is not a keystore at all is
+// ErrCorruptWallet.
+var ErrWrongPassphrase = errors.New("wrong passphrase")
 
 // ErrCorruptWallet is returned (wrapped, with the reason) for a file that
 // is not a well-formed keystore: wrong magic, truncated, out-of-bounds

@@ -133,7 +133,7 @@ func TestKeystoreTamper(t *testing.T) {
 	if _, err := Open(path, p, []byte("wrong horse"), testOpts()...); !errors.Is(err, ErrWrongPassphrase) {
 		t.Fatalf("wrong passphrase: %v", err)
 	}
-	if ErrWrongPassphrase.Error() != "wrong passphrase or corrupted wallet" {
+	if ErrWrongPassphrase.Error() != "wrong passphrase" {
 		t.Fatal("the error text changed")
 	}
 	netOff := fixedHeaderSize

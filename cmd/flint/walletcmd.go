@@ -269,7 +269,30 @@ func (e *walletEnv) open() (*wallet.Wallet, error) {
 		return nil, err
 	}
 	defer clear(pass)
-	return wallet.Open(e.path, e.params, pass, e.opts...)
+	w, err := wallet.Open(e.path, e.params, pass, e.opts...)
+	if errors.Is(err, wallet.ErrWrongPassphrase) && e.params.NoRetarget {
+		// The dev wallet needs no passphrase, whatever the environment
+		// holds for the user's other wallets.
+		if w, devErr := wallet.Open(e.path, e.params, []byte(wallet.DevPassphrase), e.opts...); devErr == nil {
+			fmt.Fprintln(e.ctx.App.ErrWriter, "(dev wallet: its passphrase is public; for development only)")
+			return w, nil
+		}
+	}
+	if errors.Is(err, wallet.ErrWrongPassphrase) {
+		return nil, fmt.Errorf("%w for %s (it came from %s)", err, e.path, e.passphraseSource())
+	}
+	return w, err
+}
+
+// passphraseSource names where passphrase reads from, for a message.
+func (e *walletEnv) passphraseSource() string {
+	if name := e.ctx.String(walletPassphraseFileFlag.Name); name != "" {
+		return "--passphrase-file " + name
+	}
+	if _, ok := os.LookupEnv(walletPassphraseEnv); ok {
+		return "$" + walletPassphraseEnv
+	}
+	return "the prompt"
 }
 
 // passphraseGiven reports whether --passphrase-file or the environment

@@ -146,7 +146,7 @@ func TestWalletCommands(t *testing.T) {
 		})
 	}
 	t.Setenv(walletPassphraseEnv, "wrong")
-	if _, err := runWallet(t, args("balance")...); err == nil || err.Error() != "wrong passphrase or corrupted wallet" {
+	if _, err := runWallet(t, args("balance")...); err == nil || err.Error() != "wrong passphrase for "+path+" (it came from $FLINT_WALLET_PASSPHRASE)" {
 		t.Fatalf("wrong passphrase: %v", err)
 	}
 	t.Setenv(walletPassphraseEnv, "test passphrase")
@@ -189,4 +189,25 @@ func mustDecode(t *testing.T, p *chain.Params, addr string) [32]byte {
 		t.Fatal(err)
 	}
 	return pk
+}
+
+// TestDevWalletIgnoresPassphraseEnv checks that the dev node's wallet opens
+// with FLINT_WALLET_PASSPHRASE exported for the user's other wallets.
+func TestDevWalletIgnoresPassphraseEnv(t *testing.T) {
+	p := chain.RegTestParams()
+	node := &fakeWalletNode{params: p}
+	old := newWalletNode
+	newWalletNode = func(*cli.Context) (wallet.Node, error) { return node, nil }
+	t.Cleanup(func() { newWalletNode = old })
+
+	path := filepath.Join(t.TempDir(), defaultWalletFile)
+	w, _, err := wallet.OpenOrCreateDev(path, p, wallet.WithLogger(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	t.Setenv(walletPassphraseEnv, "correct horse battery staple")
+	if out, err := runWallet(t, "balance", "--network", "regtest", "--wallet", path, "--log.level", "error"); err != nil || !strings.Contains(out, "confirmed:") {
+		t.Fatalf("dev wallet with $%s set: %v\n%s", walletPassphraseEnv, err, out)
+	}
 }
