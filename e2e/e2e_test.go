@@ -208,3 +208,36 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// TestDevBannerRunsAsPrinted runs the dev banner's "Try:" lines word for
+// word in a shell, on a port that is not the default and with
+// FLINT_WALLET_PASSPHRASE exported for the user's other wallets.
+func TestDevBannerRunsAsPrinted(t *testing.T) {
+	dir := t.TempDir()
+	rpcAddr := freePort(t)
+	node := start(t, "node", "--dev", "--dev.period", "1h", "--datadir", dir, "--rpc.addr", rpcAddr)
+	var try []string
+	eventually(t, "the dev banner", func() bool {
+		_, after, ok := strings.Cut(node.out.String(), "Try:\n")
+		lines := strings.Split(strings.TrimRight(after, "\n"), "\n")
+		if !ok || len(lines) < 3 {
+			return false
+		}
+		try = lines[:3]
+		return true
+	})
+	address := regexp.MustCompile(`mining to:\s+(rflt1\S+)`).FindStringSubmatch(node.out.String())[1]
+	rpcArgs := []string{"rpc", "--network", "regtest", "--datadir", dir, "--rpc.url", rpcAddr, "--wait", "30s"}
+	flint(t, append(rpcArgs, "generatetoaddress", "101", address)...) // a mature coin for the send line
+
+	for _, line := range try {
+		cmd := exec.Command("bash", "-c", strings.TrimSpace(line))
+		cmd.Env = append(os.Environ(), "FLINT_WALLET_PASSPHRASE=correct horse battery staple")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("the banner's line\n  %s\nfailed: %v\n%s", line, err, out)
+		}
+	}
+	if n, _ := strconv.Atoi(flint(t, append(rpcArgs, "getblockcount")...)); n != 111 {
+		t.Fatalf("height %d after the banner's generatetoaddress 10, want 111", n)
+	}
+}

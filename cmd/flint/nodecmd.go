@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -208,34 +210,83 @@ func setUpDev(ctx *cli.Context, cfg *node.Config, log *slog.Logger) (string, err
 // printDevSummary tells a new user, in one short block, where the dev node
 // is and what to try next.
 func printDevSummary(ctx *cli.Context, cfg node.Config, n *node.Node, walletPath, rpcNote string) {
-	addr := chain.EncodeAddress(cfg.Params, cfg.MinePayTo)
-	rpcLine := "off (--rpc.addr off)"
-	if a := n.RPCAddr(); a != "" {
-		rpcLine = "http://" + a + "  (cookie: " + filepath.Join(cfg.DataDir, rpc.CookieFile) + ")"
-		if rpcNote != "" {
-			rpcLine = "http://" + a + "  (" + rpcNote + "; cookie: " + filepath.Join(cfg.DataDir, rpc.CookieFile) + ")"
-		}
+	fmt.Fprint(ctx.App.Writer, devSummary(selfCommand(), cfg, n.RPCAddr(), n.HTTPAddr(), walletPath, rpcNote))
+}
+
+// devSummary is the dev node's banner. Its "Try:" lines run as printed:
+// they start with the command that started this node (self) and name the
+// data directory and, when it is not the network's default, the RPC
+// address.
+func devSummary(self string, cfg node.Config, rpcAddr, httpAddr, walletPath, rpcNote string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Flint dev node (regtest), a block every %v; stop with Ctrl-C\n", cfg.DevPeriod)
+	fmt.Fprintf(&b, "  data directory: %s\n", cfg.DataDir)
+	cookie := filepath.Join(cfg.DataDir, rpc.CookieFile)
+	switch {
+	case rpcAddr == "":
+		b.WriteString("  JSON-RPC:       off (--rpc.addr off)\n")
+	case rpcNote != "":
+		fmt.Fprintf(&b, "  JSON-RPC:       http://%s  (%s; cookie: %s)\n", rpcAddr, rpcNote, cookie)
+	default:
+		fmt.Fprintf(&b, "  JSON-RPC:       http://%s  (cookie: %s)\n", rpcAddr, cookie)
 	}
-	explorerLine := "off (--http.addr off)"
-	if a := n.HTTPAddr(); a != "" {
-		explorerLine = "http://" + a + "/"
+	if httpAddr != "" {
+		fmt.Fprintf(&b, "  explorer:       http://%s/\n", httpAddr)
+	} else {
+		b.WriteString("  explorer:       off (--http.addr off)\n")
 	}
-	walletLine := "none (mining to --mine.address)"
 	if walletPath != "" {
-		walletLine = walletPath + " (passphrase-free dev wallet: insecure, for development only)"
+		fmt.Fprintf(&b, "  dev wallet:     %s (passphrase-free dev wallet: insecure, for development only)\n", walletPath)
+	} else {
+		b.WriteString("  dev wallet:     none (mining to --mine.address)\n")
 	}
-	flags := "--network regtest --datadir " + cfg.DataDir
-	fmt.Fprintf(ctx.App.Writer, `Flint dev node (regtest), a block every %v; stop with Ctrl-C
-  data directory: %s
-  JSON-RPC:       %s
-  explorer:       %s
-  dev wallet:     %s
-  mining to:      %s
-Try:
-  go run ./cmd/flint wallet balance %s
-  go run ./cmd/flint wallet send %s --to %s --amount 1.5 --yes
-  go run ./cmd/flint rpc %s generatetoaddress 10 %s
-`, cfg.DevPeriod, cfg.DataDir, rpcLine, explorerLine, walletLine, addr, flags, flags, addr, flags, addr)
+	addr := chain.EncodeAddress(cfg.Params, cfg.MinePayTo)
+	fmt.Fprintf(&b, "  mining to:      %s\n", addr)
+	if rpcAddr == "" {
+		return b.String()
+	}
+	flags := "--network regtest --datadir " + shellQuote(cfg.DataDir)
+	if url := clientAddr(rpcAddr); url != fmt.Sprintf("127.0.0.1:%d", cfg.Params.DefaultRPCPort) {
+		flags += " --rpc.url " + url
+	}
+	b.WriteString("Try:\n")
+	if walletPath != "" {
+		fmt.Fprintf(&b, "  %s wallet balance %s\n", self, flags)
+		fmt.Fprintf(&b, "  %s wallet send %s --to %s --amount 1.5 --yes\n", self, flags, addr)
+	}
+	fmt.Fprintf(&b, "  %s rpc %s generatetoaddress 10 %s\n", self, flags, addr)
+	return b.String()
+}
+
+// clientAddr is the address a client on this machine dials for a server
+// listening on addr: 127.0.0.1 for an unspecified host.
+func clientAddr(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// selfCommand returns how the user runs this flint again: "go run
+// ./cmd/flint" when it was built by go run, else the name or path it was
+// started by.
+func selfCommand() string {
+	if exe, err := os.Executable(); err == nil && strings.Contains(filepath.ToSlash(exe), "/go-build") {
+		return "go run ./cmd/flint"
+	}
+	return shellQuote(os.Args[0])
+}
+
+// shellQuote returns s as one POSIX shell word.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./:@%+=,-") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // shutdownContext returns a context cancelled by the first SIGINT or

@@ -1,0 +1,54 @@
+package main
+
+import (
+	"testing"
+	"time"
+
+	"github.com/flint-chain/flint/chain"
+	"github.com/flint-chain/flint/node"
+)
+
+// TestDevSummary checks the dev banner's exact text: its "Try:" lines
+// start with the command given and carry --rpc.url when the port is not
+// regtest's default.
+func TestDevSummary(t *testing.T) {
+	p := chain.RegTestParams()
+	cfg := node.Config{Params: p, DataDir: "/tmp/flint-dev-1", DevPeriod: 2 * time.Second, MinePayTo: [32]byte{1}}
+	addr := chain.EncodeAddress(p, cfg.MinePayTo)
+	cases := []struct {
+		name, self, dir, rpcAddr, wallet, note, want string
+	}{
+		{"default port", "flint", "/tmp/flint-dev-1", "127.0.0.1:28331", "/tmp/flint-dev-1/wallet.flw", "", `Flint dev node (regtest), a block every 2s; stop with Ctrl-C
+  data directory: /tmp/flint-dev-1
+  JSON-RPC:       http://127.0.0.1:28331  (cookie: /tmp/flint-dev-1/.cookie)
+  dev wallet:     /tmp/flint-dev-1/wallet.flw (passphrase-free dev wallet: insecure, for development only)
+  mining to:      ` + addr + `
+Try:
+  flint wallet balance --network regtest --datadir /tmp/flint-dev-1
+  flint wallet send --network regtest --datadir /tmp/flint-dev-1 --to ` + addr + ` --amount 1.5 --yes
+  flint rpc --network regtest --datadir /tmp/flint-dev-1 generatetoaddress 10 ` + addr + `
+`},
+		{"busy default port", "go run ./cmd/flint", "my dev", "0.0.0.0:40001", "", "127.0.0.1:28331 was in use", `Flint dev node (regtest), a block every 2s; stop with Ctrl-C
+  data directory: my dev
+  JSON-RPC:       http://0.0.0.0:40001  (127.0.0.1:28331 was in use; cookie: my dev/.cookie)
+  dev wallet:     none (mining to --mine.address)
+  mining to:      ` + addr + `
+Try:
+  go run ./cmd/flint rpc --network regtest --datadir 'my dev' --rpc.url 127.0.0.1:40001 generatetoaddress 10 ` + addr + `
+`},
+		{"rpc off", "./flint", "d", "", "", "", `Flint dev node (regtest), a block every 2s; stop with Ctrl-C
+  data directory: d
+  JSON-RPC:       off (--rpc.addr off)
+  dev wallet:     none (mining to --mine.address)
+  mining to:      ` + addr + `
+`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg.DataDir = c.dir
+			if got := devSummary(c.self, cfg, c.rpcAddr, "", c.wallet, c.note); got != c.want {
+				t.Fatalf("got:\n%s\nwant:\n%s", got, c.want)
+			}
+		})
+	}
+}
