@@ -30,7 +30,9 @@ type Config struct {
 	DataDir string
 	// Mine starts the continuous miner, paying MinePayTo.
 	Mine bool
-	// MinePayTo is the x-only key mined coinbases pay.
+	// MinePayTo is the x-only key mined coinbases pay: the node's payout
+	// address (--mining.address), also used by getwork and by
+	// getblocktemplate called without an address. Zero means none.
 	MinePayTo [32]byte
 	// MineThreads is the number of mining threads; all cores if zero.
 	MineThreads int

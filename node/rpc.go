@@ -28,7 +28,38 @@ func (n *Node) newRPCServer(stop func()) (*rpc.Server, error) {
 		cfg.Generate = n.miner.Generate
 	}
 	n.wireMempoolRPC(&cfg)
+	if err := n.wireGetWork(&cfg); err != nil {
+		return nil, err
+	}
 	return rpc.NewServer(cfg)
+}
+
+// wireGetWork gives getwork and getblocktemplate the node's payout
+// address, when it has one.
+func (n *Node) wireGetWork(cfg *rpc.Config) error {
+	payTo := n.cfg.MinePayTo
+	if payTo == ([32]byte{}) {
+		return nil
+	}
+	ws, err := miner.NewWorkServer(miner.WorkConfig{
+		Params:       n.cfg.Params,
+		BestState:    n.chain.BestState,
+		ProcessBlock: n.processBlock,
+		PayTo:        payTo,
+		Txs:          n.txSource(),
+		TxsUpdated:   n.mempool.LastUpdated,
+		Now:          n.cfg.Now,
+	})
+	if err != nil {
+		return err
+	}
+	cfg.MiningPayTo = func() ([32]byte, bool) { return payTo, true }
+	cfg.GetWork = func() (rpc.Work, error) {
+		w, err := ws.Get()
+		return rpc.Work(w), err
+	}
+	cfg.SubmitWork = ws.Submit
+	return nil
 }
 
 // blockTemplate is getblocktemplate's source: a block on the tip paying

@@ -1,9 +1,12 @@
 package rpc
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"math/big"
+	"time"
 
 	"github.com/flint-chain/flint/chain"
 )
@@ -20,7 +23,8 @@ const (
 // generation and hash rates.
 var miningMethods = []*method{
 	{name: "getmininginfo", summary: "Describes mining: height, difficulty, network and local hash rates.", fn: getMiningInfo},
-	{name: "getblocktemplate", params: []string{"address"}, required: 1, summary: "Returns a block on the tip paying address, for an external miner to solve.", fn: getBlockTemplate},
+	{name: "getblocktemplate", params: []string{"template_request"}, summary: "Returns a block on the tip paying an address (or, given a BIP 22 request object or nothing, the node's --mining.address), for an external miner to solve.", fn: getBlockTemplate},
+	{name: "getwork", params: []string{"data"}, summary: "Without data, work for a getwork miner (data, target, midstate, hash1) paying --mining.address; with solved data, true if it made a block.", fn: getWork},
 	{name: "submitblock", params: []string{"hexdata"}, required: 1, summary: "Submits a solved block (hex); null when it extends the main chain, else a reason.", fn: submitBlock},
 	{name: "generatetoaddress", params: []string{"nblocks", "address", "maxtries"}, required: 2, summary: "Mines nblocks blocks paying address at once (regtest and dev mode only).", fn: generateToAddress},
 }
@@ -72,10 +76,93 @@ func (s *Server) networkHashPS(best chain.BestState) float64 {
 	return rate
 }
 
-func getBlockTemplate(_ context.Context, s *Server, a args) (any, error) {
-	payTo, perr := a.address(s, 0)
+// longPollMax bounds how long a getblocktemplate long poll waits for a new
+// tip before it answers with a fresh template on the same one.
+const longPollMax = 60 * time.Second
+
+// TemplateRequest is BIP 22's template request object, getblocktemplate's
+// parameter in place of an address.
+type TemplateRequest struct {
+	// Mode is "template" or empty; "proposal" (BIP 23) is not supported.
+	Mode string `json:"mode,omitempty"`
+	// Capabilities and Rules are accepted and ignored: Flint's template
+	// is a whole block and has no soft forks to signal.
+	Capabilities []string `json:"capabilities,omitempty"`
+	Rules        []string `json:"rules,omitempty"`
+	// LongPollID, when it is the longpollid of the current template,
+	// makes the call wait until the tip changes (at most longPollMax).
+	LongPollID string `json:"longpollid,omitempty"`
+}
+
+// templateRequest reads getblocktemplate's parameter: an address string,
+// a BIP 22 request object or nothing, the latter two paying the node's
+// --mining.address.
+func (s *Server) templateRequest(a args) (payTo [32]byte, req TemplateRequest, perr *Error) {
+	if a.given(0) {
+		if _, err := a.str(0); err == nil {
+			payTo, perr = a.address(s, 0)
+			return payTo, req, perr
+		}
+		dec := json.NewDecoder(bytes.NewReader(a.v[0]))
+		if err := dec.Decode(&req); err != nil {
+			return payTo, req, a.typeError(0, "an address or a BIP 22 template request object")
+		}
+		if req.Mode != "" && req.Mode != "template" {
+			return payTo, req, errorf(CodeInvalidParameter, "getblocktemplate mode %q is not supported (only \"template\")", req.Mode)
+		}
+	}
+	var ok bool
+	if s.cfg.MiningPayTo != nil {
+		payTo, ok = s.cfg.MiningPayTo()
+	}
+	if !ok {
+		return payTo, req, errorf(CodeInvalidParameter,
+			"getblocktemplate needs a payout address: pass one as its parameter, or start the node with --mining.address")
+	}
+	return payTo, req, nil
+}
+
+// longPollID identifies the tip a template was built on.
+func (s *Server) longPollID() string {
+	return s.cfg.Chain.BestState().Hash.String()
+}
+
+// waitLongPoll returns once the tip is no longer the one id names, after
+// longPollMax, or when ctx ends or the server shuts down.
+func (s *Server) waitLongPoll(ctx context.Context, id string) error {
+	c, _ := s.events.subscribe(nil)
+	if c == nil {
+		return nil
+	}
+	defer s.events.unsubscribe(c)
+	timer := time.NewTimer(longPollMax)
+	defer timer.Stop()
+	for s.longPollID() == id {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-timer.C:
+			return nil
+		case <-s.events.done:
+			return nil
+		case _, ok := <-c.ch:
+			if !ok {
+				return nil
+			}
+		}
+	}
+	return nil
+}
+
+func getBlockTemplate(ctx context.Context, s *Server, a args) (any, error) {
+	payTo, req, perr := s.templateRequest(a)
 	if perr != nil {
 		return nil, perr
+	}
+	if req.LongPollID != "" {
+		if err := s.waitLongPoll(ctx, req.LongPollID); err != nil {
+			return nil, err
+		}
 	}
 	if s.cfg.BlockTemplate == nil {
 		return nil, unavailable(CodeMisc, "block templates not available on this node")
@@ -98,6 +185,7 @@ func getBlockTemplate(_ context.Context, s *Server, a args) (any, error) {
 		MinTime:           best.MedianTime + 1,
 		Transactions:      make([]TemplateTx, 0, len(b.Txs)-1),
 		Block:             b.Serialize(),
+		LongPollID:        b.Header.Prev.String(),
 	}
 	for _, out := range b.Txs[0].Outputs {
 		t.CoinbaseValue += Amount(out.Value)

@@ -90,6 +90,15 @@ type Config struct {
 	// BlockTemplate builds a block on the tip paying payTo, nonce not yet
 	// searched (getblocktemplate).
 	BlockTemplate func(payTo [32]byte) (*chain.Block, error)
+	// MiningPayTo returns the node's payout address (--mining.address),
+	// which getblocktemplate uses when called without one; ok is false
+	// when the node has none.
+	MiningPayTo func() (payTo [32]byte, ok bool)
+	// GetWork hands out fresh work on the tip and SubmitWork takes a
+	// solved header back, reporting whether its block extended the main
+	// chain (getwork). Set both or neither.
+	GetWork    func() (Work, error)
+	SubmitWork func(ctx context.Context, header [chain.HeaderSize]byte) (bool, error)
 	// Generate mines n blocks paying payTo and returns their hashes
 	// (generatetoaddress). Set it on regtest and in dev mode only.
 	Generate func(ctx context.Context, n int, payTo [32]byte) ([]chain.Hash, error)

@@ -115,7 +115,7 @@ func TestProtocolErrors(t *testing.T) {
 		}
 	})
 	t.Run("unknown method", func(t *testing.T) {
-		r := wantError(t, `{"jsonrpc":"2.0","id":"x7","method":"getwork"}`, CodeMethodNotFound)
+		r := wantError(t, `{"jsonrpc":"2.0","id":"x7","method":"getauxblock"}`, CodeMethodNotFound)
 		if string(r.ID) != `"x7"` {
 			t.Fatalf("id %s", r.ID)
 		}

@@ -213,6 +213,9 @@ type BlockTemplate struct {
 	CoinbaseValue     Amount       `json:"coinbasevalue"`
 	Transactions      []TemplateTx `json:"transactions"`
 	Block             HexBytes     `json:"block"`
+	// LongPollID names the tip the template builds on; passing it back in
+	// a template request waits for the next tip.
+	LongPollID string `json:"longpollid"`
 }
 
 // DecodeBlock decodes the template's block.

@@ -19,6 +19,8 @@ func TestNodeFlagErrors(t *testing.T) {
 		{"unknown network", []string{"node", "--network", "moon"}, "unknown network"},
 		{"address of another network", []string{"node", "--network", "regtest", "--datadir", t.TempDir(),
 			"--mine.address", mainAddress(t)}, "not this network's"},
+		{"mining address of another network", []string{"node", "--network", "regtest", "--datadir", t.TempDir(),
+			"--mining.address", mainAddress(t)}, "not this network's"},
 		{"bad log level", []string{"node", "--log.level", "loud"}, "--log.level"},
 		{"mine period without address", []string{"node", "--network", "regtest", "--datadir", t.TempDir(),
 			"--mine.period", "1s"}, "--mine.period needs --mine.address"},

@@ -28,9 +28,10 @@ var (
 		EnvVars: []string{"FLINT_MINE"},
 	}
 	mineAddressFlag = &cli.StringFlag{
-		Name:    "mine.address",
-		Usage:   "address the mined coinbases pay (required with --mine)",
-		EnvVars: []string{"FLINT_MINE_ADDRESS"},
+		Name:    "mining.address",
+		Aliases: []string{"mine.address"},
+		Usage:   "the node's payout address: what --mine, getwork and getblocktemplate without an address pay (required with --mine)",
+		EnvVars: []string{"FLINT_MINING_ADDRESS", "FLINT_MINE_ADDRESS"},
 	}
 	metricsAddrFlag = &cli.StringFlag{
 		Name:    "metrics.addr",

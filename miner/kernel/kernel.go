@@ -252,3 +252,10 @@ func Bench(k Kernel, threads int, d time.Duration) (hashesPerSecond float64) {
 	wg.Wait()
 	return float64(total.Load()) / time.Since(start).Seconds()
 }
+
+// Midstate returns the SHA-256 chaining value after the first 64 bytes of
+// header, H0..H7: what getwork hands old miners so they hash only the
+// second block.
+func Midstate(header [80]byte) [8]uint32 {
+	return compress(iv, header[:64])
+}
