@@ -2,7 +2,6 @@ package node
 
 import (
 	"context"
-	"fmt"
 	"net"
 
 	"github.com/flint-chain/flint/chain"
@@ -14,7 +13,7 @@ import (
 func (n *Node) startExplorer() error {
 	ln, err := net.Listen("tcp", n.cfg.HTTPAddr)
 	if err != nil {
-		return fmt.Errorf("explorer listener: %w", err)
+		return &ListenError{Service: "explorer", Addr: n.cfg.HTTPAddr, Err: err}
 	}
 	n.httpLn = ln
 	mp := n.mempool

@@ -207,7 +207,7 @@ func (n *Node) build(sigCache *chain.SigCache) error {
 // bind, so the caller can name the setting that moves it. errors.Is(err,
 // syscall.EADDRINUSE) tells a port in use.
 type ListenError struct {
-	Service string // "RPC" or "metrics"
+	Service string // "RPC", "metrics" or "explorer"
 	Addr    string // the address asked for
 	Err     error
 }

@@ -162,13 +162,17 @@ func runNode(ctx *cli.Context) (err error) {
 		}
 	}
 
-	n, rpcNote, err := newNode(cfg, dev && !ctx.IsSet(rpcAddrFlag.Name), log)
+	movable := map[string]bool{
+		"RPC":      dev && !ctx.IsSet(rpcAddrFlag.Name),
+		"explorer": dev && !ctx.IsSet(httpAddrFlag.Name),
+	}
+	n, notes, err := newNode(cfg, movable, log)
 	if err != nil {
 		return err
 	}
 	cleanup = nil // the node is up: its directory stays, whatever happens next
 	if dev {
-		printDevSummary(ctx, cfg, n, devWallet, rpcNote)
+		printDevSummary(ctx, cfg, n, devWallet, notes)
 	}
 	runCtx, stop := shutdownContext(log.Info)
 	defer stop()
@@ -210,15 +214,16 @@ func setUpDev(ctx *cli.Context, cfg *node.Config, log *slog.Logger) (string, err
 
 // printDevSummary tells a new user, in one short block, where the dev node
 // is and what to try next.
-func printDevSummary(ctx *cli.Context, cfg node.Config, n *node.Node, walletPath, rpcNote string) {
-	fmt.Fprint(ctx.App.Writer, devSummary(selfCommand(), cfg, n.RPCAddr(), n.HTTPAddr(), walletPath, rpcNote))
+func printDevSummary(ctx *cli.Context, cfg node.Config, n *node.Node, walletPath string, notes map[string]string) {
+	fmt.Fprint(ctx.App.Writer, devSummary(selfCommand(), cfg, n.RPCAddr(), n.HTTPAddr(), walletPath, notes))
 }
 
 // devSummary is the dev node's banner. Its "Try:" lines run as printed:
 // they start with the command that started this node (self) and name the
 // data directory and, when it is not the network's default, the RPC
 // address.
-func devSummary(self string, cfg node.Config, rpcAddr, httpAddr, walletPath, rpcNote string) string {
+// notes says, per listener, why it is not on its default address.
+func devSummary(self string, cfg node.Config, rpcAddr, httpAddr, walletPath string, notes map[string]string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Flint dev node (regtest), a block every %v; stop with Ctrl-C\n", cfg.DevPeriod)
 	fmt.Fprintf(&b, "  data directory: %s\n", cfg.DataDir)
@@ -226,14 +231,17 @@ func devSummary(self string, cfg node.Config, rpcAddr, httpAddr, walletPath, rpc
 	switch {
 	case rpcAddr == "":
 		b.WriteString("  JSON-RPC:       off (--rpc.addr off)\n")
-	case rpcNote != "":
-		fmt.Fprintf(&b, "  JSON-RPC:       http://%s  (%s; cookie: %s)\n", rpcAddr, rpcNote, cookie)
+	case notes["RPC"] != "":
+		fmt.Fprintf(&b, "  JSON-RPC:       http://%s  (%s; cookie: %s)\n", rpcAddr, notes["RPC"], cookie)
 	default:
 		fmt.Fprintf(&b, "  JSON-RPC:       http://%s  (cookie: %s)\n", rpcAddr, cookie)
 	}
-	if httpAddr != "" {
+	switch {
+	case httpAddr != "" && notes["explorer"] != "":
+		fmt.Fprintf(&b, "  explorer:       http://%s/  (%s)\n", httpAddr, notes["explorer"])
+	case httpAddr != "":
 		fmt.Fprintf(&b, "  explorer:       http://%s/\n", httpAddr)
-	} else {
+	default:
 		b.WriteString("  explorer:       off (--http.addr off)\n")
 	}
 	if walletPath != "" {

@@ -16,9 +16,11 @@ func TestDevSummary(t *testing.T) {
 	cfg := node.Config{Params: p, DataDir: "/tmp/flint-dev-1", DevPeriod: 2 * time.Second, MinePayTo: [32]byte{1}}
 	addr := chain.EncodeAddress(p, cfg.MinePayTo)
 	cases := []struct {
-		name, self, dir, rpcAddr, httpAddr, wallet, note, want string
+		name, self, dir, rpcAddr, httpAddr, wallet string
+		notes                                      map[string]string
+		want                                       string
 	}{
-		{"default port", "flint", "/tmp/flint-dev-1", "127.0.0.1:28331", "127.0.0.1:28332", "/tmp/flint-dev-1/wallet.flw", "", `Flint dev node (regtest), a block every 2s; stop with Ctrl-C
+		{"default port", "flint", "/tmp/flint-dev-1", "127.0.0.1:28331", "127.0.0.1:28332", "/tmp/flint-dev-1/wallet.flw", nil, `Flint dev node (regtest), a block every 2s; stop with Ctrl-C
   data directory: /tmp/flint-dev-1
   JSON-RPC:       http://127.0.0.1:28331  (cookie: /tmp/flint-dev-1/.cookie)
   explorer:       http://127.0.0.1:28332/
@@ -29,16 +31,16 @@ Try:
   flint wallet send --network regtest --datadir /tmp/flint-dev-1 --to ` + addr + ` --amount 1.5 --yes
   flint rpc --network regtest --datadir /tmp/flint-dev-1 generatetoaddress 10 ` + addr + `
 `},
-		{"busy default port", "go run ./cmd/flint", "my dev", "0.0.0.0:40001", "", "", "127.0.0.1:28331 was in use", `Flint dev node (regtest), a block every 2s; stop with Ctrl-C
+		{"busy default port", "go run ./cmd/flint", "my dev", "0.0.0.0:40001", "127.0.0.1:40002", "", map[string]string{"RPC": "127.0.0.1:28331 was in use", "explorer": "127.0.0.1:28332 was in use"}, `Flint dev node (regtest), a block every 2s; stop with Ctrl-C
   data directory: my dev
   JSON-RPC:       http://0.0.0.0:40001  (127.0.0.1:28331 was in use; cookie: my dev/.cookie)
-  explorer:       off (--http.addr off)
+  explorer:       http://127.0.0.1:40002/  (127.0.0.1:28332 was in use)
   dev wallet:     none (mining to --mine.address)
   mining to:      ` + addr + `
 Try:
   go run ./cmd/flint rpc --network regtest --datadir 'my dev' --rpc.url 127.0.0.1:40001 generatetoaddress 10 ` + addr + `
 `},
-		{"rpc off", "./flint", "d", "", "", "", "", `Flint dev node (regtest), a block every 2s; stop with Ctrl-C
+		{"rpc off", "./flint", "d", "", "", "", nil, `Flint dev node (regtest), a block every 2s; stop with Ctrl-C
   data directory: d
   JSON-RPC:       off (--rpc.addr off)
   explorer:       off (--http.addr off)
@@ -49,7 +51,7 @@ Try:
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			cfg.DataDir = c.dir
-			if got := devSummary(c.self, cfg, c.rpcAddr, c.httpAddr, c.wallet, c.note); got != c.want {
+			if got := devSummary(c.self, cfg, c.rpcAddr, c.httpAddr, c.wallet, c.notes); got != c.want {
 				t.Fatalf("got:\n%s\nwant:\n%s", got, c.want)
 			}
 		})

@@ -13,31 +13,39 @@ import (
 )
 
 // listenFlags names the flag that moves each of the node's listeners.
-var listenFlags = map[string]string{"RPC": "--" + rpcAddrFlag.Name, "metrics": "--" + metricsAddrFlag.Name}
+var listenFlags = map[string]string{
+	"RPC":      "--" + rpcAddrFlag.Name,
+	"metrics":  "--" + metricsAddrFlag.Name,
+	"explorer": "--" + httpAddrFlag.Name,
+}
 
 // newNode opens the node. A port in use is explained with the flag that
-// moves it; with freeRPCPort (the dev mode on its default RPC address) a
-// busy RPC port is replaced by one the system picks, and the note says so.
-func newNode(cfg node.Config, freeRPCPort bool, log *slog.Logger) (n *node.Node, note string, err error) {
-	n, err = node.New(cfg)
-	var le *node.ListenError
-	if err == nil || !errors.As(err, &le) || !errors.Is(err, syscall.EADDRINUSE) {
-		return n, "", err
-	}
-	if le.Service == "RPC" && freeRPCPort {
-		busy := cfg.RPCAddr
-		host, _, _ := net.SplitHostPort(busy)
-		cfg.RPCAddr = net.JoinHostPort(host, "0")
-		if n, err = node.New(cfg); err == nil {
-			log.Warn("the default RPC port is in use, so the dev node listens on another", "busy", busy, "rpc", n.RPCAddr())
-			return n, fmt.Sprintf("%s was in use", busy), nil
+// moves it. The listeners named in movable (the dev mode's, on their
+// default addresses) move to a port the system picks when theirs is busy;
+// notes then says, per listener, which address was in use.
+func newNode(cfg node.Config, movable map[string]bool, log *slog.Logger) (n *node.Node, notes map[string]string, err error) {
+	notes = map[string]string{}
+	for {
+		n, err = node.New(cfg)
+		var le *node.ListenError
+		if err == nil || !errors.As(err, &le) || !errors.Is(err, syscall.EADDRINUSE) {
+			return n, notes, err
 		}
-		if !errors.As(err, &le) || !errors.Is(err, syscall.EADDRINUSE) {
-			return nil, "", err
+		if !movable[le.Service] {
+			return nil, nil, fmt.Errorf("%s is in use, perhaps by another node: choose another %s address with %s ADDR (%s %s:0 lets the system pick)",
+				le.Addr, le.Service, listenFlags[le.Service], listenFlags[le.Service], hostOf(le.Addr))
 		}
+		movable[le.Service] = false // once: a port the system picks is free
+		moved := net.JoinHostPort(hostOf(le.Addr), "0")
+		switch le.Service {
+		case "RPC":
+			cfg.RPCAddr = moved
+		case "explorer":
+			cfg.HTTPAddr = moved
+		}
+		notes[le.Service] = le.Addr + " was in use"
+		log.Warn("a default port is in use, so the dev node listens on one the system picks", "service", le.Service, "busy", le.Addr)
 	}
-	return nil, "", fmt.Errorf("%s is in use, perhaps by another node: choose another %s address with %s ADDR (%s %s:0 lets the system pick)",
-		le.Addr, le.Service, listenFlags[le.Service], listenFlags[le.Service], hostOf(le.Addr))
 }
 
 // hostOf returns addr's host, or 127.0.0.1 when it has none.

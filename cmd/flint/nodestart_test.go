@@ -31,7 +31,7 @@ func holdPort(t *testing.T) string {
 func TestBusyPortSaysWhichFlag(t *testing.T) {
 	busy := holdPort(t)
 	dir := filepath.Join(t.TempDir(), "new")
-	err := run([]string{"flint", "node", "--network", "regtest", "--datadir", dir, "--rpc.addr", busy})
+	err := run([]string{"flint", "node", "--network", "regtest", "--datadir", dir, "--rpc.addr", busy, "--http.addr", "off"})
 	want := busy + " is in use, perhaps by another node: choose another RPC address with --rpc.addr ADDR (--rpc.addr 127.0.0.1:0 lets the system pick)"
 	if err == nil || err.Error() != want {
 		t.Fatalf("got %v\nwant %s", err, want)
@@ -42,7 +42,7 @@ func TestBusyPortSaysWhichFlag(t *testing.T) {
 
 	// A directory that was there before stays.
 	kept := t.TempDir()
-	if err := run([]string{"flint", "node", "--network", "regtest", "--datadir", kept, "--metrics.addr", busy, "--rpc.addr", "off"}); err == nil ||
+	if err := run([]string{"flint", "node", "--network", "regtest", "--datadir", kept, "--metrics.addr", busy, "--rpc.addr", "off", "--http.addr", "off"}); err == nil ||
 		!strings.Contains(err.Error(), "choose another metrics address with --metrics.addr ADDR") {
 		t.Fatalf("busy metrics port: %v", err)
 	}
@@ -56,7 +56,7 @@ func TestBusyPortSaysWhichFlag(t *testing.T) {
 func TestDevCleansUpItsTempDir(t *testing.T) {
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp)
-	err := run([]string{"flint", "node", "--dev", "--rpc.addr", holdPort(t)})
+	err := run([]string{"flint", "node", "--dev", "--rpc.addr", holdPort(t), "--http.addr", "off"})
 	if err == nil || !strings.Contains(err.Error(), "is in use") {
 		t.Fatalf("dev node on a busy port: %v", err)
 	}
@@ -65,13 +65,13 @@ func TestDevCleansUpItsTempDir(t *testing.T) {
 	}
 }
 
-// TestDevPicksFreeRPCPort checks that the dev mode, on its default RPC
-// address, moves to a free port when that one is taken, and says so.
-func TestDevPicksFreeRPCPort(t *testing.T) {
-	busy := holdPort(t)
-	cfg := node.Config{Params: chain.RegTestParams(), DataDir: t.TempDir(), RPCAddr: busy,
+// TestDevPicksFreePorts checks that the dev mode, on its default RPC and
+// explorer addresses, moves to free ports when those are taken, and says so.
+func TestDevPicksFreePorts(t *testing.T) {
+	busyRPC, busyHTTP := holdPort(t), holdPort(t)
+	cfg := node.Config{Params: chain.RegTestParams(), DataDir: t.TempDir(), RPCAddr: busyRPC, HTTPAddr: busyHTTP,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	n, note, err := newNode(cfg, true, cfg.Logger)
+	n, notes, err := newNode(cfg, map[string]bool{"RPC": true, "explorer": true}, cfg.Logger)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,10 +82,24 @@ func TestDevPicksFreeRPCPort(t *testing.T) {
 			t.Error(err)
 		}
 	}()
-	if n.RPCAddr() == busy || !strings.HasPrefix(n.RPCAddr(), "127.0.0.1:") {
-		t.Fatalf("dev node listens on %s, want another port of 127.0.0.1 than %s", n.RPCAddr(), busy)
+	if n.RPCAddr() == busyRPC || !strings.HasPrefix(n.RPCAddr(), "127.0.0.1:") {
+		t.Fatalf("dev node's RPC on %s, want another port of 127.0.0.1 than %s", n.RPCAddr(), busyRPC)
 	}
-	if note != busy+" was in use" {
-		t.Fatalf("note %q", note)
+	if n.HTTPAddr() == busyHTTP || !strings.HasPrefix(n.HTTPAddr(), "127.0.0.1:") {
+		t.Fatalf("dev node's explorer on %s, want another port of 127.0.0.1 than %s", n.HTTPAddr(), busyHTTP)
+	}
+	if notes["RPC"] != busyRPC+" was in use" || notes["explorer"] != busyHTTP+" was in use" {
+		t.Fatalf("notes %q", notes)
+	}
+}
+
+// TestBusyExplorerPort checks the sentence for a busy explorer port that
+// was asked for.
+func TestBusyExplorerPort(t *testing.T) {
+	busy := holdPort(t)
+	err := run([]string{"flint", "node", "--network", "regtest", "--datadir", t.TempDir(), "--rpc.addr", "off", "--http.addr", busy})
+	want := busy + " is in use, perhaps by another node: choose another explorer address with --http.addr ADDR (--http.addr 127.0.0.1:0 lets the system pick)"
+	if err == nil || err.Error() != want {
+		t.Fatalf("got %v\nwant %s", err, want)
 	}
 }
