@@ -20,8 +20,13 @@ import (
 	"time"
 )
 
-// flintBin is the binary built once for the package's tests.
+// flintBin is the binary built once for the package's tests: static
+// (CGO_ENABLED=0), so that the Docker tests put the same binary in the
+// image.
 var flintBin string
+
+// atExit are run once every test has, before the binary is removed.
+var atExit []func()
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "flint-e2e-")
@@ -32,6 +37,7 @@ func TestMain(m *testing.M) {
 	flintBin = filepath.Join(dir, "flint")
 	build := exec.Command("go", "build", "-o", flintBin, "../cmd/flint")
 	build.Stdout, build.Stderr = os.Stdout, os.Stderr
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "building flint:", err)
 		os.Exit(1)
@@ -40,6 +46,9 @@ func TestMain(m *testing.M) {
 	// a free port: its default port may belong to another Flint.
 	os.Setenv("FLINT_HTTP_ADDR", "off")
 	code := m.Run()
+	for _, f := range atExit {
+		f()
+	}
 	os.RemoveAll(dir)
 	os.Exit(code)
 }

@@ -161,23 +161,3 @@ func (h *labHost) command(name string, args ...string) *exec.Cmd {
 // linkDown cuts the host's data link (its p2p network); linkUp restores it.
 func (h *labHost) linkDown() { h.lab.ip("-n", h.ns, "link", "set", "eth0", "down") }
 func (h *labHost) linkUp()   { h.lab.ip("-n", h.ns, "link", "set", "eth0", "up") }
-
-// netem makes the host's data link lossy and slow (tc netem); clearNetem
-// restores it. It skips the test where tc or the netem module is missing.
-func (h *labHost) netem(spec ...string) {
-	h.lab.t.Helper()
-	if _, err := exec.LookPath("tc"); err != nil {
-		h.lab.t.Skip("the lossy-link test needs tc (iproute2)")
-	}
-	args := append([]string{"netns", "exec", h.ns, "tc", "qdisc", "add", "dev", "eth0", "root", "netem"}, spec...)
-	if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
-		if strings.Contains(string(out), "Specified qdisc not found") || strings.Contains(string(out), "No such file") {
-			h.lab.t.Skipf("the lossy-link test needs the kernel's netem qdisc: %s", out)
-		}
-		h.lab.t.Fatalf("tc netem: %v: %s", err, out)
-	}
-}
-
-func (h *labHost) clearNetem() {
-	h.lab.ip("netns", "exec", h.ns, "tc", "qdisc", "del", "dev", "eth0", "root")
-}

@@ -143,16 +143,22 @@ func tail(s string, lines int) string {
 
 // TestLabLinks checks the lab itself with real processes: a node in one
 // namespace answers a flint rpc call from another over the data link, not
-// once the link is down, and again once it is up.
+// once the link is down, and again once it is up; a node's control link
+// to the test stays up while its data link is down.
 func TestLabLinks(t *testing.T) {
 	l := newLab(t)
 	a, b := l.addHost(), l.addHost()
 	call := labRPCNode(t, a, b)
 	eventually(t, "an RPC call across the data link", func() bool { _, err := call(); return err == nil })
+	ctl := startLabNode(t, a, t.TempDir(), "--network", "regtest")
 	a.linkDown()
 	if _, err := call(); err == nil {
 		t.Fatal("the call got through a link that is down")
 	}
+	if _, err := ctl.client.GetBlockCount(context.Background()); err != nil {
+		t.Fatalf("the control link went down with the data link: %v", err)
+	}
+	ctl.stop()
 	a.linkUp()
 	eventually(t, "the call after the link came back", func() bool { _, err := call(); return err == nil })
 }
