@@ -198,6 +198,11 @@ func (c *BlockChain) load() error {
 			if err != nil {
 				return err
 			}
+			key := it.Item().Key()
+			if len(key) != 1+HashSize {
+				return AssertError(fmt.Sprintf("block index key of %d bytes", len(key)))
+			}
+			copy(e.hash[:], key[1:])
 			entries = append(entries, e)
 		}
 		return nil
@@ -218,10 +223,11 @@ func (c *BlockChain) load() error {
 		if e.height > 0 {
 			parent = c.index[e.header.Prev]
 			if parent == nil {
-				return AssertError(fmt.Sprintf("block index: parent of %v at height %d is missing", e.header.BlockHash(), e.height))
+				return AssertError(fmt.Sprintf("block index: parent of %v at height %d is missing", e.hash, e.height))
 			}
 		}
-		n := newBlockNode(&e.header, parent)
+		// The key holds the hash: the header is not hashed again.
+		n := newBlockNodeHash(&e.header, e.hash, parent)
 		n.status, n.seq = e.status&statusPersisted, e.seq
 		c.index[n.hash] = n
 		nodes = append(nodes, n)

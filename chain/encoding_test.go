@@ -876,12 +876,12 @@ func TestDecodeIndexEntry(t *testing.T) {
 	}{
 		{name: "genesis", node: root, status: statusDataStored, seq: 0},
 		{name: "child", node: newBlockNode(&child, root), status: 0, seq: 1 << 40},
-		{name: "every status bit", node: newBlockNode(&child, nil), status: 0xff, seq: ^uint64(0)},
+		{name: "every status bit", node: newBlockNode(&child, root), status: 0xff, seq: ^uint64(0)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.node.status, tc.node.seq = tc.status, tc.seq
-			enc := encodeIndexEntry(tc.node)
+			enc := encodeIndexEntry(indexEntryOf(tc.node))
 			if len(enc) != indexEntrySize {
 				t.Fatalf("encodeIndexEntry gave %d bytes, want %d", len(enc), indexEntrySize)
 			}
@@ -890,7 +890,7 @@ func TestDecodeIndexEntry(t *testing.T) {
 				t.Fatalf("decodeIndexEntry: %v", err)
 			}
 			// Memory-only status bits are not written.
-			want := indexEntry{header: tc.node.header, height: tc.node.height, status: tc.status & statusPersisted, seq: tc.seq}
+			want := indexEntry{header: tc.node.header(), height: tc.node.height, status: tc.status & statusPersisted, seq: tc.seq}
 			if got != want {
 				t.Fatalf("decoded %+v, want %+v", got, want)
 			}
@@ -900,7 +900,7 @@ func TestDecodeIndexEntry(t *testing.T) {
 		})
 	}
 
-	good := encodeIndexEntry(root)
+	good := encodeIndexEntry(indexEntryOf(root))
 	for _, n := range []int{0, HeaderSize, indexEntrySize - 1, indexEntrySize + 1} {
 		in := make([]byte, n)
 		copy(in, good)

@@ -172,15 +172,13 @@ func FuzzDecodeIndexEntry(f *testing.F) {
 	genesis := RegTestParams().GenesisBlock.Header
 	n := newBlockNode(&genesis, nil)
 	n.height, n.status, n.seq = 7, statusDataStored, 42
-	fuzzAddTruncations(f, [][]byte{encodeIndexEntry(n)})
+	fuzzAddTruncations(f, [][]byte{encodeIndexEntry(indexEntryOf(n))})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		e, err := decodeIndexEntry(b)
 		if err != nil {
 			return
 		}
-		node := newBlockNode(&e.header, nil)
-		node.height, node.status, node.seq = e.height, e.status, e.seq
-		if re := encodeIndexEntry(node); !bytes.Equal(re, b) {
+		if re := encodeIndexEntry(e); !bytes.Equal(re, b) {
 			t.Fatalf("re-encoding differs:\n in %x\nout %x", b, re)
 		}
 	})

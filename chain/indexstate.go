@@ -110,7 +110,7 @@ func (c *BlockChain) findBestHeader() *blockNode {
 // has more work than the best one. Caller holds processLock and stateLock.
 func (c *BlockChain) addNodeLocked(n *blockNode) {
 	c.index[n.hash] = n
-	if !n.status.knownInvalid() && n.workSum.Cmp(c.bestHeader.workSum) > 0 {
+	if !n.status.knownInvalid() && n.workSum.cmp(c.bestHeader.workSum) > 0 {
 		c.bestHeader = n
 	}
 }

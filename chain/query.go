@@ -20,13 +20,13 @@ type BestState struct {
 	Hash       Hash
 	Height     uint32
 	Header     Header
-	WorkSum    *big.Int // cumulative work of the main chain; do not modify
+	WorkSum    *big.Int // cumulative work of the main chain
 	MedianTime int64    // median time past of the tip
 	NextBits   uint32   // bits the next block must carry
 
 	HeaderHash    Hash
 	HeaderHeight  uint32
-	HeaderWorkSum *big.Int // cumulative work of the best header chain; do not modify
+	HeaderWorkSum *big.Int // cumulative work of the best header chain
 }
 
 // BestState returns a snapshot of the main chain's tip and the best header.
@@ -37,13 +37,13 @@ func (c *BlockChain) BestState() BestState {
 	return BestState{
 		Hash:          tip.hash,
 		Height:        tip.height,
-		Header:        tip.header,
-		WorkSum:       tip.workSum,
+		Header:        tip.header(),
+		WorkSum:       tip.workSum.big(),
 		MedianTime:    tip.medianTimePast(),
 		NextBits:      nextRequiredBits(tip, c.params),
 		HeaderHash:    c.bestHeader.hash,
 		HeaderHeight:  c.bestHeader.height,
-		HeaderWorkSum: c.bestHeader.workSum,
+		HeaderWorkSum: c.bestHeader.workSum.big(),
 	}
 }
 
@@ -77,12 +77,12 @@ func (c *BlockChain) HeaderByHash(h Hash) (HeaderInfo, error) {
 		return HeaderInfo{}, fmt.Errorf("block %v: %w", h, ErrNotFound)
 	}
 	return HeaderInfo{
-		Header:    n.header,
+		Header:    n.header(),
 		Height:    n.height,
 		MainChain: c.inMainChain(n),
 		Valid:     n.status&statusValid != 0,
 		Invalid:   n.status.knownInvalid(),
-		WorkSum:   n.workSum,
+		WorkSum:   n.workSum.big(),
 	}, nil
 }
 
@@ -242,7 +242,7 @@ func (c *BlockChain) LocateHeaders(locator []Hash, stop Hash, max int) []Header 
 	}
 	headers := make([]Header, end-start)
 	for n := best.ancestor(end); n.height > start; n = n.parent {
-		headers[n.height-start-1] = n.header
+		headers[n.height-start-1] = n.header()
 	}
 	for i := range headers {
 		if headers[i].BlockHash() == stop {

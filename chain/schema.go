@@ -61,17 +61,23 @@ func mainKey(height uint32) []byte {
 // indexEntrySize is the size of a block index record.
 const indexEntrySize = HeaderSize + 4 + 1 + 8
 
-func encodeIndexEntry(n *blockNode) []byte {
-	hdr := n.header.Serialize()
+func encodeIndexEntry(e indexEntry) []byte {
+	hdr := e.header.Serialize()
 	b := make([]byte, 0, indexEntrySize)
 	b = append(b, hdr[:]...)
-	b = binary.LittleEndian.AppendUint32(b, n.height)
-	b = append(b, byte(n.status&statusPersisted))
-	return binary.LittleEndian.AppendUint64(b, n.seq)
+	b = binary.LittleEndian.AppendUint32(b, e.height)
+	b = append(b, byte(e.status))
+	return binary.LittleEndian.AppendUint64(b, e.seq)
+}
+
+// indexEntryOf returns the record of n: its persisted status bits only.
+func indexEntryOf(n *blockNode) indexEntry {
+	return indexEntry{header: n.header(), height: n.height, status: n.status & statusPersisted, seq: n.seq}
 }
 
 // indexEntry is a decoded block index record, before parent links exist.
 type indexEntry struct {
+	hash   Hash // from the key, not the record
 	header Header
 	height uint32
 	status blockStatus
@@ -183,5 +189,5 @@ func deleteUtxo(txn *badger.Txn, op OutPoint, e *UtxoEntry) error {
 }
 
 func writeIndexNode(txn *badger.Txn, n *blockNode) error {
-	return txn.Set(hashKey(prefixIndex, n.hash), encodeIndexEntry(n))
+	return txn.Set(hashKey(prefixIndex, n.hash), encodeIndexEntry(indexEntryOf(n)))
 }
