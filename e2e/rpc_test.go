@@ -106,6 +106,8 @@ func TestNodeRPCWalk(t *testing.T) {
 		"getblockhash":       {1},
 		"getblock":           {best.String(), 1},
 		"getblockheader":     {best.String()},
+		"getchaintips":       {},
+		"gettxoutsetinfo":    {},
 		"getrawtransaction":  {cbTxID.String(), true},
 		"sendrawtransaction": nil, // below, with a real transaction
 		"getmempoolinfo":     nil, "getrawmempool": nil,
@@ -131,6 +133,7 @@ func TestNodeRPCWalk(t *testing.T) {
 		"getblockchaininfo": {"extra", "params"}, "getbestblockhash": {1, 2, 3}, "getblockcount": {"x", "y"},
 		"getmempoolinfo": {1, 2}, "getrawmempool": {"yes", 2}, "getnetworkinfo": {1, 2},
 		"getmininginfo": {1, 2}, "help": {5}, "stop": {1, 2},
+		"getchaintips": {"all"}, "gettxoutsetinfo": {"muhash"},
 	}
 	if len(methods) < 20 {
 		t.Fatalf("help lists %d methods: %q", len(methods), helpText)

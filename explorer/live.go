@@ -101,7 +101,12 @@ func (s *liveState) observe(n chain.Notification, c Chain, now time.Time) {
 	}
 	next := &tipSignal{Height: n.Height, Hash: n.Hash, done: make(chan struct{})}
 	if n.Type == chain.BlockDisconnected {
-		next.Height, next.Hash = n.Height-1, n.Block.Header.Prev
+		// The tip is now the block's parent; the notification's block may
+		// be missing (it could not be read), its header never is.
+		next.Height = n.Height - 1
+		if info, err := c.HeaderByHash(n.Hash); err == nil {
+			next.Hash = info.Header.Prev
+		}
 	}
 	old := s.tip.Swap(next)
 	close(old.done)
