@@ -15,7 +15,7 @@ func TestProblemsAreCaught(t *testing.T) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/clean", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
-		w.Write([]byte(`<!DOCTYPE html><html><head><title>ok</title></head><body><p id="p">fine</p></body></html>`))
+		w.Write([]byte(`<!DOCTYPE html><html><head><title>ok</title><link rel="icon" href="data:,"></head><body><p id="p">fine</p></body></html>`))
 	})
 	mux.HandleFunc("/broken", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Security-Policy", "default-src 'none'; img-src 'self'")
