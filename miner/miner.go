@@ -75,6 +75,10 @@ type Miner struct {
 	// smaller only in tests of the extra-nonce roll-over.
 	nonceSpace uint64
 
+	// waitingForClock is set while Run waits for the clock to reach the
+	// next block's time, so that the wait is logged once.
+	waitingForClock bool
+
 	rateMu   sync.Mutex // guards rates and lastTick
 	rates    []float64  // hashes/s per worker over the last measurement
 	lastTick struct {
@@ -188,6 +192,25 @@ func (m *Miner) Run(ctx context.Context) error {
 			}
 			continue
 		}
+		if wait := m.aheadOfClock(tmpl); wait > 0 {
+			// Every block would be refused as too far in the future:
+			// wait for the clock rather than mine and be refused.
+			if !m.waitingForClock {
+				m.log.Warn("mining paused: the next block's time is beyond the network's future limit; waiting for the clock",
+					"block_time", time.Unix(int64(tmpl.Block.Header.Time), 0).UTC(), "wait", wait.Round(time.Second))
+				m.waitingForClock = true
+			}
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(min(wait, refreshInterval)):
+			}
+			continue
+		}
+		if m.waitingForClock {
+			m.log.Info("mining resumed: the clock reached the next block's time")
+			m.waitingForClock = false
+		}
 		roundCtx, cancel := context.WithCancel(ctx)
 		found := m.startWorkers(roundCtx, tmpl, gen)
 		b := m.waitRound(roundCtx, ticker, found, gen)
@@ -242,6 +265,24 @@ func (m *Miner) waitRound(ctx context.Context, ticker *time.Ticker, found <-chan
 			}
 		}
 	}
+}
+
+// ErrAheadOfClock is returned (wrapped, with the figures) by Generate when
+// the next block cannot be given a time the network accepts: its earliest
+// valid time, the median time past + 1, is beyond MaxFutureBlockTime of the
+// local clock. Blocks mined faster than one a second (regtest's
+// generatetoaddress) push the median ahead of the clock; mining resumes
+// once the clock catches up.
+var ErrAheadOfClock = errors.New("the next block's time is beyond the network's future limit")
+
+// aheadOfClock returns how long until t's time is within the network's
+// future limit of the clock: 0 when it already is.
+func (m *Miner) aheadOfClock(t *Template) time.Duration {
+	limit := m.cfg.Now().Add(m.cfg.Params.MaxFutureBlockTime)
+	if blockTime := time.Unix(int64(t.Block.Header.Time), 0); blockTime.After(limit) {
+		return blockTime.Sub(limit)
+	}
+	return 0
 }
 
 // template builds a template on the current tip, or takes one from the
@@ -325,6 +366,11 @@ func (m *Miner) Generate(ctx context.Context, n int, payTo [32]byte) ([]chain.Ha
 		t, err := NewTemplate(m.cfg.Params, m.cfg.BestState(), m.cfg.Now(), payTo, m.cfg.Txs)
 		if err != nil {
 			return hashes, err
+		}
+		if wait := m.aheadOfClock(t); wait > 0 {
+			return hashes, fmt.Errorf("cannot mine block %d: %w (its time, 1 s past the median of the last %d blocks, is %v ahead of this clock; the limit is %v): blocks were mined faster than one a second; try again in %v",
+				t.Height, ErrAheadOfClock, chain.MedianTimeBlocks, time.Unix(int64(t.Block.Header.Time), 0).Sub(m.cfg.Now()).Round(time.Second),
+				m.cfg.Params.MaxFutureBlockTime, wait.Round(time.Second))
 		}
 		b, err := m.solve(ctx, t, gen)
 		if errors.Is(err, errStale) {

@@ -2,6 +2,8 @@ package node
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"path/filepath"
 
 	"github.com/flint-chain/flint/chain"
@@ -25,13 +27,24 @@ func (n *Node) newRPCServer(stop func()) (*rpc.Server, error) {
 	}
 	// Blocks on demand are for regtest (and so the dev node) only.
 	if n.cfg.Params.NoRetarget && n.miner != nil {
-		cfg.Generate = n.miner.Generate
+		cfg.Generate = n.generate
 	}
 	n.wireMempoolRPC(&cfg)
 	if err := n.wireGetWork(&cfg); err != nil {
 		return nil, err
 	}
 	return rpc.NewServer(cfg)
+}
+
+// generate is generatetoaddress: the miner's Generate, with a block that
+// cannot be given a valid time answered as the caller's problem (-1 and
+// the reason), not an internal error.
+func (n *Node) generate(ctx context.Context, count int, payTo [32]byte) ([]chain.Hash, error) {
+	hashes, err := n.miner.Generate(ctx, count, payTo)
+	if errors.Is(err, miner.ErrAheadOfClock) {
+		return hashes, &rpc.Error{Code: rpc.CodeMisc, Message: fmt.Sprintf("mined %d of %d blocks, then %v", len(hashes), count, err)}
+	}
+	return hashes, err
 }
 
 // wireGetWork gives getwork and getblocktemplate the node's payout

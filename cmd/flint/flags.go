@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/flint-chain/flint/chain"
+	"github.com/flint-chain/flint/internal/logging"
 )
 
 // Flags shared by several commands.
@@ -77,13 +78,18 @@ func newLogger(ctx *cli.Context) (*slog.Logger, error) {
 		return nil, fmt.Errorf("--log.level: %w", err)
 	}
 	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler
 	switch ctx.String(logFormatFlag.Name) {
 	case "text":
-		return slog.New(slog.NewTextHandler(os.Stderr, opts)), nil
+		h = slog.NewTextHandler(os.Stderr, opts)
 	case "json":
-		return slog.New(slog.NewJSONHandler(os.Stderr, opts)), nil
+		h = slog.NewJSONHandler(os.Stderr, opts)
+	default:
+		return nil, fmt.Errorf("--log.format must be text or json, not %q", ctx.String(logFormatFlag.Name))
 	}
-	return nil, fmt.Errorf("--log.format must be text or json, not %q", ctx.String(logFormatFlag.Name))
+	// A line repeated faster than ten times in ten seconds (a block a
+	// millisecond on regtest, a refusal in a loop) is summarised.
+	return slog.New(logging.NewRateLimited(h, logging.DefaultBurst, logging.DefaultWindow)), nil
 }
 
 // defaultDataDir returns the per-network directory under the user's data
