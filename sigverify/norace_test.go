@@ -1,0 +1,5 @@
+//go:build !race
+
+package sigverify
+
+const raceEnabled = false
