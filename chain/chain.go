@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
+
+	"github.com/flint-chain/flint/sigverify"
 )
 
 // Config holds what a BlockChain needs from the node.
@@ -29,6 +31,8 @@ type Config struct {
 	// by the mempool is not checked again when its block connects. Nil
 	// means a private cache of DefaultSigCacheSize entries.
 	SigCache *SigCache
+	// SigVerifier checks blocks' signatures; sigverify.Default() if nil.
+	SigVerifier sigverify.Verifier
 	// MaxOrphans bounds the orphan block pool; DefaultMaxOrphans if zero.
 	MaxOrphans int
 	// Logger receives the chain's log lines; slog.Default() if nil.
@@ -44,6 +48,9 @@ type BlockChain struct {
 	now        func() time.Time
 	sigCache   *SigCache
 	log        *slog.Logger
+
+	// sigVerifier checks blocks' signatures (Config.SigVerifier).
+	sigVerifier sigverify.Verifier
 
 	// processLock serializes every change of chain state: ProcessBlock,
 	// ProcessHeaders, InvalidateBlock, ReconsiderBlock. It guards orphans,
@@ -101,6 +108,9 @@ func New(cfg Config) (*BlockChain, error) {
 	}
 	if c.sigCache == nil {
 		c.sigCache = NewSigCache(DefaultSigCacheSize)
+	}
+	if c.sigVerifier = cfg.SigVerifier; c.sigVerifier == nil {
+		c.sigVerifier = sigverify.Default()
 	}
 	if c.log == nil {
 		c.log = slog.Default()

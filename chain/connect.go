@@ -57,21 +57,9 @@ func (c *BlockChain) connectBlock(n *blockNode, b *Block, verifySigs bool) error
 
 	var spent []UtxoEntry
 	var fees uint64
-	var verifier *sigVerifier
+	var checks *SigChecks
 	if verifySigs && len(b.Txs) > 1 {
-		verifier = newSigVerifier(c.sigCache)
-	}
-	// finish stops the signature workers; the first error wins.
-	finish := func(err error) error {
-		if verifier == nil {
-			return err
-		}
-		verr := verifier.wait()
-		verifier = nil
-		if err != nil {
-			return err
-		}
-		return verr
+		checks = NewSigChecks(c.sigCache)
 	}
 	offset := uint32(HeaderSize + VarIntSize(uint64(len(b.Txs))))
 	for i, tx := range b.Txs {
@@ -79,17 +67,17 @@ func (c *BlockChain) connectBlock(n *blockNode, b *Block, verifySigs bool) error
 		size := uint32(tx.SerializeSize())
 		err := txn.Set(hashKey(prefixTxIndex, txid), encodeTxLocation(txLocation{block: n.hash, offset: offset, length: size}))
 		if err != nil {
-			return finish(err)
+			return err
 		}
 		offset += size
 		if i > 0 {
-			fee, err := c.spendInputs(view, n.height, tx, txid, &spent, verifier)
+			fee, err := c.spendInputs(view, n.height, tx, txid, &spent, checks)
 			if err != nil {
-				return finish(err)
+				return err
 			}
 			var carry uint64
 			if fees, carry = bits.Add64(fees, fee, 0); carry != 0 || fees > MaxMoney {
-				return finish(ruleError(ErrBadTxOutValue, "block fees overflow"))
+				return ruleError(ErrBadTxOutValue, "block fees overflow")
 			}
 		}
 		for idx, out := range tx.Outputs {
@@ -98,6 +86,25 @@ func (c *BlockChain) connectBlock(n *blockNode, b *Block, verifySigs bool) error
 		}
 	}
 
+	// The block's signatures are checked as one batch, on all cores, while
+	// the rest of the block is checked and its writes are staged; they take
+	// effect only at Commit, after every signature verified.
+	var sigsDone <-chan error
+	if checks != nil && checks.Len() > 0 {
+		sigsDone = c.verifyBlockSigs(checks)
+	}
+	// finish waits for the signature checks; the first error wins.
+	finish := func(err error) error {
+		if sigsDone == nil {
+			return err
+		}
+		serr := <-sigsDone
+		sigsDone = nil
+		if err != nil {
+			return err
+		}
+		return serr
+	}
 	var paid uint64
 	for _, out := range b.Txs[0].Outputs {
 		paid += out.Value // bounded by MaxMoney: checked by CheckTransactionSanity
@@ -105,8 +112,6 @@ func (c *BlockChain) connectBlock(n *blockNode, b *Block, verifySigs bool) error
 	if limit := c.params.CalcBlockSubsidy(n.height) + fees; paid > limit {
 		return finish(ruleError(ErrBadCoinbaseValue, "coinbase pays %d, subsidy plus fees is %d", paid, limit))
 	}
-	// The writes are staged while the last signatures are still being
-	// checked; they take effect only at Commit, after every one verified.
 	updated := *n
 	updated.status |= statusValid
 	if err := stageConnect(txn, view, spent, &updated); err != nil {
@@ -156,10 +161,10 @@ func stageConnect(txn *badger.Txn, view *utxoView, spent []UtxoEntry, n *blockNo
 }
 
 // spendInputs spends tx's inputs in view, appending the spent entries to
-// spent and handing the signature checks to verifier (none if nil), and
+// spent and queueing the signature checks in checks (none if nil), and
 // returns the fee.
 func (c *BlockChain) spendInputs(view *utxoView, height uint32, tx *Tx, txid Hash,
-	spent *[]UtxoEntry, verifier *sigVerifier) (uint64, error) {
+	spent *[]UtxoEntry, checks *SigChecks) (uint64, error) {
 	entries := make([]UtxoEntry, len(tx.Inputs))
 	for j, input := range tx.Inputs {
 		e, ok, err := view.spend(input.Prev)
@@ -177,19 +182,13 @@ func (c *BlockChain) spendInputs(view *utxoView, height uint32, tx *Tx, txid Has
 		return 0, err
 	}
 	*spent = append(*spent, entries...)
-	if verifier != nil {
+	if checks != nil {
 		spentOuts := make([]TxOut, len(entries))
 		for j := range entries {
 			spentOuts[j] = entries[j].Output
 		}
 		for j, input := range tx.Inputs {
-			verifier.add(sigJob{
-				sigHash: CalcSigHash(c.params.GenesisHash, txid, j, spentOuts),
-				pubKey:  spentOuts[j].PubKey,
-				sig:     input.Witness,
-				txid:    txid,
-				input:   j,
-			})
+			checks.Add(CalcSigHash(c.params.GenesisHash, txid, j, spentOuts), spentOuts[j].PubKey, input.Witness, txid, j)
 		}
 	}
 	return fee, nil

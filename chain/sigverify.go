@@ -4,9 +4,8 @@ import (
 	"crypto/sha256"
 	"runtime"
 	"sync"
-	"sync/atomic"
 
-	"github.com/btcsuite/btcd/btcec/v2/schnorr"
+	"github.com/flint-chain/flint/sigverify"
 )
 
 // DefaultSigCacheSize is the number of verified signatures a SigCache
@@ -75,75 +74,92 @@ func (s *SigCache) Len() int {
 	return len(s.entries)
 }
 
-// sigJob is one signature check of a block.
-type sigJob struct {
-	sigHash Hash
-	pubKey  [32]byte
-	sig     []byte
-	txid    Hash
-	input   int
+// SigChecks collects the signature checks of a block or a transaction,
+// leaving out those the cache has seen, for one call to a batch verifier:
+// each check is a (key, message, signature) triple whose key the verifier
+// parses once. Block validation and the mempool both use it.
+type SigChecks struct {
+	cache   *SigCache
+	triples []sigverify.Triple
+	refs    []SigRef
+	hashes  []Hash
+}
+
+// SigRef names the input whose signature a check is.
+type SigRef struct {
+	TxID  Hash
+	Input int
+}
+
+// NewSigChecks returns an empty set of checks that skips what cache holds.
+func NewSigChecks(cache *SigCache) *SigChecks { return &SigChecks{cache: cache} }
+
+// Add queues the check of sig, a BIP-340 signature of sigHash by the x-only
+// pubKey, for input of txid, unless the cache has seen the triple. sig
+// must be SignatureSize bytes (CheckTransactionSanity).
+func (s *SigChecks) Add(sigHash Hash, pubKey [32]byte, sig []byte, txid Hash, input int) {
+	if s.cache.Contains(sigHash, pubKey, sig) {
+		return
+	}
+	t := sigverify.Triple{PubKey: pubKey, Msg: sigHash}
+	copy(t.Sig[:], sig)
+	s.triples = append(s.triples, t)
+	s.refs = append(s.refs, SigRef{TxID: txid, Input: input})
+}
+
+// Len is the number of checks queued.
+func (s *SigChecks) Len() int { return len(s.triples) }
+
+// Verify runs the queued checks with v on up to workers goroutines and
+// returns the inputs whose signatures fail, in the order they were added.
+func (s *SigChecks) Verify(v sigverify.Verifier, workers int) []SigRef {
+	bad := make([]bool, len(s.triples))
+	if sigverify.VerifyParallel(v, s.triples, bad, workers) {
+		return nil
+	}
+	var failed []SigRef
+	for i, b := range bad {
+		if b {
+			failed = append(failed, s.refs[i])
+		}
+	}
+	return failed
+}
+
+// Remember adds every queued triple to the cache: for the mempool, after
+// Verify found them all good.
+func (s *SigChecks) Remember() {
+	for _, t := range s.triples {
+		s.cache.Add(t.Msg, t.PubKey, t.Sig[:])
+	}
 }
 
 // VerifySignature checks a BIP-340 signature of sigHash by the x-only
-// pubKey. The encoding (r < p, s < n) must have been checked already, as
-// CheckTransactionSanity does. A key that is not a valid x coordinate makes
-// its output unspendable: every signature fails.
+// pubKey with the default verifier. A key that is not a valid x coordinate
+// makes its output unspendable: every signature fails.
 func VerifySignature(sigHash Hash, pubKey [32]byte, sig []byte) bool {
-	pk, err := schnorr.ParsePubKey(pubKey[:])
-	if err != nil {
+	if len(sig) != SignatureSize {
 		return false
 	}
-	s, err := schnorr.ParseSignature(sig)
-	if err != nil {
-		return false
-	}
-	return s.Verify(sigHash[:], pk)
+	t := sigverify.Triple{PubKey: pubKey, Msg: sigHash}
+	copy(t.Sig[:], sig)
+	return sigverify.Default().Verify(&t)
 }
 
-// sigVerifier checks a block's signatures on all cores while the block's
-// inputs are still being looked up, so that database work and curve
-// arithmetic overlap. Jobs are sent with add; wait returns the first
-// failure.
-type sigVerifier struct {
-	cache  *SigCache
-	jobs   chan sigJob
-	wg     sync.WaitGroup
-	failed atomic.Pointer[sigJob]
-}
-
-// newSigVerifier starts one worker per core.
-func newSigVerifier(cache *SigCache) *sigVerifier {
-	v := &sigVerifier{cache: cache, jobs: make(chan sigJob, 256)}
-	for range runtime.GOMAXPROCS(0) {
-		v.wg.Add(1)
-		go v.work()
-	}
-	return v
-}
-
-func (v *sigVerifier) work() {
-	defer v.wg.Done()
-	for j := range v.jobs {
-		if v.failed.Load() != nil || v.cache.Contains(j.sigHash, j.pubKey, j.sig) {
-			continue // after a failure, drain without working
+// verifyBlockSigs starts checking a block's signatures on all cores, so
+// that the caller can stage the block's writes meanwhile, and returns a
+// channel that delivers nil or an ErrBadSignature RuleError naming the
+// first input, in block order, whose signature fails.
+func (c *BlockChain) verifyBlockSigs(checks *SigChecks) <-chan error {
+	done := make(chan error, 1)
+	go func() {
+		failed := checks.Verify(c.sigVerifier, runtime.GOMAXPROCS(0))
+		if len(failed) == 0 {
+			done <- nil
+			return
 		}
-		if !VerifySignature(j.sigHash, j.pubKey, j.sig) {
-			v.failed.CompareAndSwap(nil, &j)
-		}
-	}
-}
-
-// add queues one signature check.
-func (v *sigVerifier) add(j sigJob) { v.jobs <- j }
-
-// wait ends the job queue, waits for the workers and returns an
-// ErrBadSignature RuleError for a signature that did not verify. It must be
-// called exactly once, also when the block failed for another reason.
-func (v *sigVerifier) wait() error {
-	close(v.jobs)
-	v.wg.Wait()
-	if j := v.failed.Load(); j != nil {
-		return ruleError(ErrBadSignature, "transaction %v input %d: signature does not verify", j.txid, j.input)
-	}
-	return nil
+		f := failed[0]
+		done <- ruleError(ErrBadSignature, "transaction %v input %d: signature does not verify", f.TxID, f.Input)
+	}()
+	return done
 }

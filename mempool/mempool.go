@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/flint-chain/flint/chain"
+	"github.com/flint-chain/flint/sigverify"
 )
 
 // PeerID names the peer a transaction came from, so that its orphans can be
@@ -85,8 +86,10 @@ type TxPool struct {
 	cfg      Config
 	policy   Policy
 	sigCache *chain.SigCache
-	now      func() time.Time
-	log      *slog.Logger
+	// sigVerifier checks signatures (Config.SigVerifier).
+	sigVerifier sigverify.Verifier
+	now         func() time.Time
+	log         *slog.Logger
 
 	// onAdded and onRemoved are Config.OnAdded and Config.OnRemoved.
 	onAdded   func(*chain.Tx, uint64)
@@ -183,6 +186,9 @@ func New(cfg Config) (*TxPool, error) {
 	}
 	if mp.sigCache == nil {
 		mp.sigCache = chain.NewSigCache(chain.DefaultSigCacheSize)
+	}
+	if mp.sigVerifier = cfg.SigVerifier; mp.sigVerifier == nil {
+		mp.sigVerifier = sigverify.Default()
 	}
 	if mp.now == nil {
 		mp.now = time.Now
@@ -463,58 +469,23 @@ func (mp *TxPool) checkLimitsLocked(txid chain.Hash, size int, v *validation) er
 }
 
 // verifySignatures checks every input's signature against the outputs it
-// spends, skipping those in the signature cache and adding each one that
-// verifies. The inputs of a large transaction are checked on all cores.
+// spends in one call to the pool's verifier (on all cores for a large
+// transaction), skipping those in the signature cache, and adds them to
+// the cache when all verify.
 func (mp *TxPool) verifySignatures(tx *chain.Tx, txid chain.Hash, entries []chain.UtxoEntry) error {
 	spent := make([]chain.TxOut, len(entries))
 	for i := range entries {
 		spent[i] = entries[i].Output
 	}
 	genesis := mp.cfg.Params.GenesisHash
-	check := func(i int) bool {
-		sigHash := chain.CalcSigHash(genesis, txid, i, spent)
-		sig := tx.Inputs[i].Witness
-		if mp.sigCache.Contains(sigHash, spent[i].PubKey, sig) {
-			return true
-		}
-		if !chain.VerifySignature(sigHash, spent[i].PubKey, sig) {
-			return false
-		}
-		mp.sigCache.Add(sigHash, spent[i].PubKey, sig)
-		return true
+	checks := chain.NewSigChecks(mp.sigCache)
+	for i, in := range tx.Inputs {
+		checks.Add(chain.CalcSigHash(genesis, txid, i, spent), spent[i].PubKey, in.Witness, txid, i)
 	}
-	bad := -1
-	workers := min(runtime.GOMAXPROCS(0), len(tx.Inputs))
-	if workers <= 1 || len(tx.Inputs) < 4 {
-		for i := range tx.Inputs {
-			if !check(i) {
-				bad = i
-				break
-			}
-		}
-	} else {
-		var next, failed atomic.Int64
-		failed.Store(-1)
-		var wg sync.WaitGroup
-		for range workers {
-			wg.Go(func() {
-				for failed.Load() < 0 {
-					i := int(next.Add(1) - 1)
-					if i >= len(tx.Inputs) {
-						return
-					}
-					if !check(i) {
-						failed.CompareAndSwap(-1, int64(i))
-					}
-				}
-			})
-		}
-		wg.Wait()
-		bad = int(failed.Load())
+	if failed := checks.Verify(mp.sigVerifier, runtime.GOMAXPROCS(0)); len(failed) > 0 {
+		return consensusError(chain.ErrBadSignature, "transaction %v input %d: signature does not verify", txid, failed[0].Input)
 	}
-	if bad >= 0 {
-		return consensusError(chain.ErrBadSignature, "transaction %v input %d: signature does not verify", txid, bad)
-	}
+	checks.Remember()
 	return nil
 }
 

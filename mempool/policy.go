@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/flint-chain/flint/chain"
+	"github.com/flint-chain/flint/sigverify"
 )
 
 // FeeRate is a fee per size in base units per 1000 bytes: 1 unit per byte
@@ -134,6 +135,9 @@ type Config struct {
 	// with the chain, so block connection does not verify them again. Nil
 	// means a private cache.
 	SigCache *chain.SigCache
+	// SigVerifier checks signatures, as the chain's does;
+	// sigverify.Default() if nil.
+	SigVerifier sigverify.Verifier
 	// Policy is the relay policy; zero fields take their defaults.
 	Policy Policy
 	// OnAdded, if set, is told of every transaction that enters the pool,

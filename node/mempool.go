@@ -19,15 +19,16 @@ func (n *Node) snapshotPath() string {
 // and reloads the snapshot of the last run (revalidated).
 func (n *Node) newMempool(sigCache *chain.SigCache) error {
 	mp, err := mempool.New(mempool.Config{
-		Params:    n.cfg.Params,
-		FetchUtxo: n.chain.FetchUtxo,
-		BestState: n.chain.BestState,
-		SigCache:  sigCache,
-		Policy:    n.cfg.MempoolPolicy,
-		OnAdded:   n.mempoolAdded,
-		OnRemoved: n.mempoolRemoved,
-		Logger:    n.cfg.Logger,
-		Now:       n.cfg.Now,
+		Params:      n.cfg.Params,
+		FetchUtxo:   n.chain.FetchUtxo,
+		BestState:   n.chain.BestState,
+		SigCache:    sigCache,
+		SigVerifier: n.cfg.SigVerifier,
+		Policy:      n.cfg.MempoolPolicy,
+		OnAdded:     n.mempoolAdded,
+		OnRemoved:   n.mempoolRemoved,
+		Logger:      n.cfg.Logger,
+		Now:         n.cfg.Now,
 	})
 	if err != nil {
 		return err

@@ -20,6 +20,7 @@ import (
 	"github.com/flint-chain/flint/mempool"
 	"github.com/flint-chain/flint/miner"
 	"github.com/flint-chain/flint/rpc"
+	"github.com/flint-chain/flint/sigverify"
 )
 
 // Config is everything a node needs to start.
@@ -53,6 +54,9 @@ type Config struct {
 	HTTPTestnet string
 	// MempoolPolicy is the relay policy; zero fields take the defaults.
 	MempoolPolicy mempool.Policy
+	// SigVerifier checks signatures for the chain and the mempool;
+	// sigverify.Default() if nil.
+	SigVerifier sigverify.Verifier
 	// Logger receives every subsystem's lines.
 	Logger *slog.Logger
 	// Now is the node's clock: the chain's future-time rule and the
@@ -120,7 +124,7 @@ func New(cfg Config) (*Node, error) {
 	// block connection does not verify again.
 	sigCache := chain.NewSigCache(chain.DefaultSigCacheSize)
 	c, err := chain.New(chain.Config{Params: cfg.Params, DataDir: filepath.Join(cfg.DataDir, "chain"),
-		SigCache: sigCache, Logger: cfg.Logger, Now: cfg.Now})
+		SigCache: sigCache, SigVerifier: cfg.SigVerifier, Logger: cfg.Logger, Now: cfg.Now})
 	if err != nil {
 		if errors.Is(err, chain.ErrDataDirInUse) {
 			return nil, fmt.Errorf("data directory %s is in use by another flint process", cfg.DataDir)

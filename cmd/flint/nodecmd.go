@@ -77,6 +77,7 @@ var configFlags = []cli.Flag{
 	altsrc.NewDurationFlag(devPeriodFlag), altsrc.NewStringFlag(metricsAddrFlag),
 	altsrc.NewStringFlag(httpAddrFlag), altsrc.NewStringFlag(httpTestnetFlag),
 	altsrc.NewStringFlag(logLevelFlag), altsrc.NewStringFlag(logFormatFlag),
+	altsrc.NewStringFlag(sigVerifyFlag),
 }
 
 var nodeCommand = &cli.Command{
@@ -126,6 +127,9 @@ func runNode(ctx *cli.Context) (err error) {
 			return fmt.Errorf("--mine.period needs --mine.address")
 		}
 		cfg.DevPeriod = p
+	}
+	if cfg.SigVerifier, err = sigVerifier(ctx, log); err != nil {
+		return err
 	}
 	tempDir := dev && cfg.DataDir == ""
 	if tempDir {
