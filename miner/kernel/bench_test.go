@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"hash"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -42,6 +43,38 @@ func BenchmarkScan(b *testing.B) {
 				nonce += chunk
 			}
 			reportMHs(b, (b.N+chunk-1)/chunk*chunk, cpu0)
+		})
+	}
+}
+
+// BenchmarkScanAllCores runs each kernel on GOMAXPROCS goroutines, each on
+// its own header (ns/op is left out: an op is a chunk of nonces). On a
+// machine shared with other work the wall-clock rate says little; MH/cpu-s
+// (hashes per second of process CPU time) compared with BenchmarkScan's
+// says how well the kernel scales: GOMAXPROCS × this ÷ that is the
+// speed-up all cores give when they are free.
+func BenchmarkScanAllCores(b *testing.B) {
+	for _, k := range testKernels(b) {
+		b.Run(k.Name(), func(b *testing.B) {
+			const chunk = 1 << 12
+			var next atomic.Uint32
+			cpu0 := cpuSeconds()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				var hdr [80]byte
+				seed := next.Add(1)
+				for i := range hdr {
+					hdr[i] = byte(i*13) ^ byte(seed)
+				}
+				w := NewWork(hdr, [32]byte{})
+				var nonce uint32
+				for pb.Next() {
+					k.Scan(w, nonce, chunk)
+					nonce += chunk
+				}
+			})
+			reportMHs(b, b.N*chunk, cpu0)
+			b.ReportMetric(0, "ns/op")
 		})
 	}
 }

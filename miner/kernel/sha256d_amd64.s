@@ -33,7 +33,7 @@ TEXT ·scanSHANI(SB), NOSPLIT, $0-21
 ni_loop:
 	CMPL   CX, $0x02
 	JB     ni_none
-	MOVL   BX, DX
+	LEAL   (BX), DX
 	BSWAPL DX
 	LEAL   1(BX), SI
 	BSWAPL SI
@@ -6948,17 +6948,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z4, Z11
 	VPTERNLOGD   $0xca, Z6, Z5, Z11
-	VPADDD       Z8, Z7, Z7
-	VPADDD       Z11, Z7, Z7
 	VPADDD       Z7, Z3, Z3
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z3, Z3
+	VPADDD       Z8, Z7, Z7
 	VPRORD       $0x02, Z0, Z12
 	VPRORD       $0x0d, Z0, Z13
 	VPRORD       $0x16, Z0, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z0, Z10
 	VPTERNLOGD   $0xe8, Z2, Z1, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z7, Z7
-	VPADDD       Z10, Z7, Z7
 	VPADDD.BCST  c4<>+4(SB), Z6, Z6
 	VPRORD       $0x06, Z3, Z8
 	VPRORD       $0x0b, Z3, Z9
@@ -6966,17 +6967,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z3, Z11
 	VPTERNLOGD   $0xca, Z5, Z4, Z11
-	VPADDD       Z8, Z6, Z6
-	VPADDD       Z11, Z6, Z6
 	VPADDD       Z6, Z2, Z2
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z2, Z2
+	VPADDD       Z8, Z6, Z6
 	VPRORD       $0x02, Z7, Z12
 	VPRORD       $0x0d, Z7, Z13
 	VPRORD       $0x16, Z7, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z7, Z10
 	VPTERNLOGD   $0xe8, Z1, Z0, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z6, Z6
-	VPADDD       Z10, Z6, Z6
 	VPADDD.BCST  c4<>+8(SB), Z5, Z5
 	VPRORD       $0x06, Z2, Z8
 	VPRORD       $0x0b, Z2, Z9
@@ -6984,17 +6986,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z2, Z11
 	VPTERNLOGD   $0xca, Z4, Z3, Z11
-	VPADDD       Z8, Z5, Z5
-	VPADDD       Z11, Z5, Z5
 	VPADDD       Z5, Z1, Z1
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z1, Z1
+	VPADDD       Z8, Z5, Z5
 	VPRORD       $0x02, Z6, Z12
 	VPRORD       $0x0d, Z6, Z13
 	VPRORD       $0x16, Z6, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z6, Z10
 	VPTERNLOGD   $0xe8, Z0, Z7, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z5, Z5
-	VPADDD       Z10, Z5, Z5
 	VPADDD.BCST  c4<>+12(SB), Z4, Z4
 	VPRORD       $0x06, Z1, Z8
 	VPRORD       $0x0b, Z1, Z9
@@ -7002,17 +7005,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z1, Z11
 	VPTERNLOGD   $0xca, Z3, Z2, Z11
-	VPADDD       Z8, Z4, Z4
-	VPADDD       Z11, Z4, Z4
 	VPADDD       Z4, Z0, Z0
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z0, Z0
+	VPADDD       Z8, Z4, Z4
 	VPRORD       $0x02, Z5, Z12
 	VPRORD       $0x0d, Z5, Z13
 	VPRORD       $0x16, Z5, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z5, Z10
 	VPTERNLOGD   $0xe8, Z7, Z6, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z4, Z4
-	VPADDD       Z10, Z4, Z4
 	VPADDD.BCST  c4<>+16(SB), Z3, Z3
 	VPRORD       $0x06, Z0, Z8
 	VPRORD       $0x0b, Z0, Z9
@@ -7020,17 +7024,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z0, Z11
 	VPTERNLOGD   $0xca, Z2, Z1, Z11
-	VPADDD       Z8, Z3, Z3
-	VPADDD       Z11, Z3, Z3
 	VPADDD       Z3, Z7, Z7
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z7, Z7
+	VPADDD       Z8, Z3, Z3
 	VPRORD       $0x02, Z4, Z12
 	VPRORD       $0x0d, Z4, Z13
 	VPRORD       $0x16, Z4, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z4, Z10
 	VPTERNLOGD   $0xe8, Z6, Z5, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z3, Z3
-	VPADDD       Z10, Z3, Z3
 	VPADDD.BCST  c4<>+20(SB), Z2, Z2
 	VPRORD       $0x06, Z7, Z8
 	VPRORD       $0x0b, Z7, Z9
@@ -7038,17 +7043,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z7, Z11
 	VPTERNLOGD   $0xca, Z1, Z0, Z11
-	VPADDD       Z8, Z2, Z2
-	VPADDD       Z11, Z2, Z2
 	VPADDD       Z2, Z6, Z6
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z6, Z6
+	VPADDD       Z8, Z2, Z2
 	VPRORD       $0x02, Z3, Z12
 	VPRORD       $0x0d, Z3, Z13
 	VPRORD       $0x16, Z3, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z3, Z10
 	VPTERNLOGD   $0xe8, Z5, Z4, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z2, Z2
-	VPADDD       Z10, Z2, Z2
 	VPADDD.BCST  c4<>+24(SB), Z1, Z1
 	VPRORD       $0x06, Z6, Z8
 	VPRORD       $0x0b, Z6, Z9
@@ -7056,17 +7062,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z6, Z11
 	VPTERNLOGD   $0xca, Z0, Z7, Z11
-	VPADDD       Z8, Z1, Z1
-	VPADDD       Z11, Z1, Z1
 	VPADDD       Z1, Z5, Z5
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z5, Z5
+	VPADDD       Z8, Z1, Z1
 	VPRORD       $0x02, Z2, Z12
 	VPRORD       $0x0d, Z2, Z13
 	VPRORD       $0x16, Z2, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z2, Z10
 	VPTERNLOGD   $0xe8, Z4, Z3, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z1, Z1
-	VPADDD       Z10, Z1, Z1
 	VPADDD.BCST  c4<>+28(SB), Z0, Z0
 	VPRORD       $0x06, Z5, Z8
 	VPRORD       $0x0b, Z5, Z9
@@ -7074,17 +7081,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z5, Z11
 	VPTERNLOGD   $0xca, Z7, Z6, Z11
-	VPADDD       Z8, Z0, Z0
-	VPADDD       Z11, Z0, Z0
 	VPADDD       Z0, Z4, Z4
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z4, Z4
+	VPADDD       Z8, Z0, Z0
 	VPRORD       $0x02, Z1, Z12
 	VPRORD       $0x0d, Z1, Z13
 	VPRORD       $0x16, Z1, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z1, Z10
 	VPTERNLOGD   $0xe8, Z3, Z2, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z0, Z0
-	VPADDD       Z10, Z0, Z0
 	VPADDD.BCST  c4<>+32(SB), Z7, Z7
 	VPRORD       $0x06, Z4, Z8
 	VPRORD       $0x0b, Z4, Z9
@@ -7092,17 +7100,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z4, Z11
 	VPTERNLOGD   $0xca, Z6, Z5, Z11
-	VPADDD       Z8, Z7, Z7
-	VPADDD       Z11, Z7, Z7
 	VPADDD       Z7, Z3, Z3
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z3, Z3
+	VPADDD       Z8, Z7, Z7
 	VPRORD       $0x02, Z0, Z12
 	VPRORD       $0x0d, Z0, Z13
 	VPRORD       $0x16, Z0, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z0, Z10
 	VPTERNLOGD   $0xe8, Z2, Z1, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z7, Z7
-	VPADDD       Z10, Z7, Z7
 	VPADDD.BCST  c4<>+36(SB), Z6, Z6
 	VPRORD       $0x06, Z3, Z8
 	VPRORD       $0x0b, Z3, Z9
@@ -7110,17 +7119,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z3, Z11
 	VPTERNLOGD   $0xca, Z5, Z4, Z11
-	VPADDD       Z8, Z6, Z6
-	VPADDD       Z11, Z6, Z6
 	VPADDD       Z6, Z2, Z2
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z2, Z2
+	VPADDD       Z8, Z6, Z6
 	VPRORD       $0x02, Z7, Z12
 	VPRORD       $0x0d, Z7, Z13
 	VPRORD       $0x16, Z7, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z7, Z10
 	VPTERNLOGD   $0xe8, Z1, Z0, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z6, Z6
-	VPADDD       Z10, Z6, Z6
 	VPADDD.BCST  c4<>+40(SB), Z5, Z5
 	VPRORD       $0x06, Z2, Z8
 	VPRORD       $0x0b, Z2, Z9
@@ -7128,17 +7138,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z2, Z11
 	VPTERNLOGD   $0xca, Z4, Z3, Z11
-	VPADDD       Z8, Z5, Z5
-	VPADDD       Z11, Z5, Z5
 	VPADDD       Z5, Z1, Z1
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z1, Z1
+	VPADDD       Z8, Z5, Z5
 	VPRORD       $0x02, Z6, Z12
 	VPRORD       $0x0d, Z6, Z13
 	VPRORD       $0x16, Z6, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z6, Z10
 	VPTERNLOGD   $0xe8, Z0, Z7, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z5, Z5
-	VPADDD       Z10, Z5, Z5
 	VPADDD.BCST  c4<>+44(SB), Z4, Z4
 	VPRORD       $0x06, Z1, Z8
 	VPRORD       $0x0b, Z1, Z9
@@ -7146,17 +7157,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z1, Z11
 	VPTERNLOGD   $0xca, Z3, Z2, Z11
-	VPADDD       Z8, Z4, Z4
-	VPADDD       Z11, Z4, Z4
 	VPADDD       Z4, Z0, Z0
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z0, Z0
+	VPADDD       Z8, Z4, Z4
 	VPRORD       $0x02, Z5, Z12
 	VPRORD       $0x0d, Z5, Z13
 	VPRORD       $0x16, Z5, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z5, Z10
 	VPTERNLOGD   $0xe8, Z7, Z6, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z4, Z4
-	VPADDD       Z10, Z4, Z4
 	VPADDD.BCST  80(AX), Z3, Z3
 	VPADDD.BCST  c4<>+48(SB), Z3, Z3
 	VPRORD       $0x06, Z0, Z8
@@ -7165,17 +7177,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z0, Z11
 	VPTERNLOGD   $0xca, Z2, Z1, Z11
-	VPADDD       Z8, Z3, Z3
-	VPADDD       Z11, Z3, Z3
 	VPADDD       Z3, Z7, Z7
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z7, Z7
+	VPADDD       Z8, Z3, Z3
 	VPRORD       $0x02, Z4, Z12
 	VPRORD       $0x0d, Z4, Z13
 	VPRORD       $0x16, Z4, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z4, Z10
 	VPTERNLOGD   $0xe8, Z6, Z5, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z3, Z3
-	VPADDD       Z10, Z3, Z3
 	VPADDD.BCST  84(AX), Z2, Z2
 	VPADDD.BCST  c4<>+52(SB), Z2, Z2
 	VPRORD       $0x06, Z7, Z8
@@ -7184,17 +7197,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z7, Z11
 	VPTERNLOGD   $0xca, Z1, Z0, Z11
-	VPADDD       Z8, Z2, Z2
-	VPADDD       Z11, Z2, Z2
 	VPADDD       Z2, Z6, Z6
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z6, Z6
+	VPADDD       Z8, Z2, Z2
 	VPRORD       $0x02, Z3, Z12
 	VPRORD       $0x0d, Z3, Z13
 	VPRORD       $0x16, Z3, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z3, Z10
 	VPTERNLOGD   $0xe8, Z5, Z4, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z2, Z2
-	VPADDD       Z10, Z2, Z2
 	VPRORD       $0x07, Z19, Z8
 	VPRORD       $0x12, Z19, Z9
 	VPSRLD       $0x03, Z19, Z10
@@ -7209,17 +7223,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z6, Z11
 	VPTERNLOGD   $0xca, Z0, Z7, Z11
-	VPADDD       Z8, Z1, Z1
-	VPADDD       Z11, Z1, Z1
 	VPADDD       Z1, Z5, Z5
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z5, Z5
+	VPADDD       Z8, Z1, Z1
 	VPRORD       $0x02, Z2, Z12
 	VPRORD       $0x0d, Z2, Z13
 	VPRORD       $0x16, Z2, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z2, Z10
 	VPTERNLOGD   $0xe8, Z4, Z3, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z1, Z1
-	VPADDD       Z10, Z1, Z1
 	VPADDD.BCST  92(AX), Z19, Z19
 	VPADDD.BCST  c4<>+60(SB), Z19, Z19
 	VPADDD       Z19, Z0, Z0
@@ -7230,17 +7245,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z5, Z11
 	VPTERNLOGD   $0xca, Z7, Z6, Z11
-	VPADDD       Z8, Z0, Z0
-	VPADDD       Z11, Z0, Z0
 	VPADDD       Z0, Z4, Z4
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z4, Z4
+	VPADDD       Z8, Z0, Z0
 	VPRORD       $0x02, Z1, Z12
 	VPRORD       $0x0d, Z1, Z13
 	VPRORD       $0x16, Z1, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z1, Z10
 	VPTERNLOGD   $0xe8, Z3, Z2, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z0, Z0
-	VPADDD       Z10, Z0, Z0
 	VPRORD       $0x11, Z18, Z11
 	VPRORD       $0x13, Z18, Z12
 	VPSRLD       $0x0a, Z18, Z13
@@ -7255,17 +7271,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z4, Z11
 	VPTERNLOGD   $0xca, Z6, Z5, Z11
-	VPADDD       Z8, Z7, Z7
-	VPADDD       Z11, Z7, Z7
 	VPADDD       Z7, Z3, Z3
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z3, Z3
+	VPADDD       Z8, Z7, Z7
 	VPRORD       $0x02, Z0, Z12
 	VPRORD       $0x0d, Z0, Z13
 	VPRORD       $0x16, Z0, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z0, Z10
 	VPTERNLOGD   $0xe8, Z2, Z1, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z7, Z7
-	VPADDD       Z10, Z7, Z7
 	VPRORD       $0x11, Z19, Z11
 	VPRORD       $0x13, Z19, Z12
 	VPSRLD       $0x0a, Z19, Z13
@@ -7279,17 +7296,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z3, Z11
 	VPTERNLOGD   $0xca, Z5, Z4, Z11
-	VPADDD       Z8, Z6, Z6
-	VPADDD       Z11, Z6, Z6
 	VPADDD       Z6, Z2, Z2
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z2, Z2
+	VPADDD       Z8, Z6, Z6
 	VPRORD       $0x02, Z7, Z12
 	VPRORD       $0x0d, Z7, Z13
 	VPRORD       $0x16, Z7, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z7, Z10
 	VPTERNLOGD   $0xe8, Z1, Z0, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z6, Z6
-	VPADDD       Z10, Z6, Z6
 	VPRORD       $0x11, Z20, Z11
 	VPRORD       $0x13, Z20, Z12
 	VPSRLD       $0x0a, Z20, Z13
@@ -7304,17 +7322,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z2, Z11
 	VPTERNLOGD   $0xca, Z4, Z3, Z11
-	VPADDD       Z8, Z5, Z5
-	VPADDD       Z11, Z5, Z5
 	VPADDD       Z5, Z1, Z1
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z1, Z1
+	VPADDD       Z8, Z5, Z5
 	VPRORD       $0x02, Z6, Z12
 	VPRORD       $0x0d, Z6, Z13
 	VPRORD       $0x16, Z6, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z6, Z10
 	VPTERNLOGD   $0xe8, Z0, Z7, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z5, Z5
-	VPADDD       Z10, Z5, Z5
 	VPRORD       $0x11, Z21, Z11
 	VPRORD       $0x13, Z21, Z12
 	VPSRLD       $0x0a, Z21, Z13
@@ -7329,17 +7348,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z1, Z11
 	VPTERNLOGD   $0xca, Z3, Z2, Z11
-	VPADDD       Z8, Z4, Z4
-	VPADDD       Z11, Z4, Z4
 	VPADDD       Z4, Z0, Z0
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z0, Z0
+	VPADDD       Z8, Z4, Z4
 	VPRORD       $0x02, Z5, Z12
 	VPRORD       $0x0d, Z5, Z13
 	VPRORD       $0x16, Z5, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z5, Z10
 	VPTERNLOGD   $0xe8, Z7, Z6, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z4, Z4
-	VPADDD       Z10, Z4, Z4
 	VPRORD       $0x11, Z22, Z11
 	VPRORD       $0x13, Z22, Z12
 	VPSRLD       $0x0a, Z22, Z13
@@ -7354,17 +7374,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z0, Z11
 	VPTERNLOGD   $0xca, Z2, Z1, Z11
-	VPADDD       Z8, Z3, Z3
-	VPADDD       Z11, Z3, Z3
 	VPADDD       Z3, Z7, Z7
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z7, Z7
+	VPADDD       Z8, Z3, Z3
 	VPRORD       $0x02, Z4, Z12
 	VPRORD       $0x0d, Z4, Z13
 	VPRORD       $0x16, Z4, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z4, Z10
 	VPTERNLOGD   $0xe8, Z6, Z5, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z3, Z3
-	VPADDD       Z10, Z3, Z3
 	VPRORD       $0x11, Z23, Z11
 	VPRORD       $0x13, Z23, Z12
 	VPSRLD       $0x0a, Z23, Z13
@@ -7378,17 +7399,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z7, Z11
 	VPTERNLOGD   $0xca, Z1, Z0, Z11
-	VPADDD       Z8, Z2, Z2
-	VPADDD       Z11, Z2, Z2
 	VPADDD       Z2, Z6, Z6
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z6, Z6
+	VPADDD       Z8, Z2, Z2
 	VPRORD       $0x02, Z3, Z12
 	VPRORD       $0x0d, Z3, Z13
 	VPRORD       $0x16, Z3, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z3, Z10
 	VPTERNLOGD   $0xe8, Z5, Z4, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z2, Z2
-	VPADDD       Z10, Z2, Z2
 	VPRORD       $0x11, Z24, Z11
 	VPRORD       $0x13, Z24, Z12
 	VPSRLD       $0x0a, Z24, Z13
@@ -7402,17 +7424,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z6, Z11
 	VPTERNLOGD   $0xca, Z0, Z7, Z11
-	VPADDD       Z8, Z1, Z1
-	VPADDD       Z11, Z1, Z1
 	VPADDD       Z1, Z5, Z5
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z5, Z5
+	VPADDD       Z8, Z1, Z1
 	VPRORD       $0x02, Z2, Z12
 	VPRORD       $0x0d, Z2, Z13
 	VPRORD       $0x16, Z2, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z2, Z10
 	VPTERNLOGD   $0xe8, Z4, Z3, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z1, Z1
-	VPADDD       Z10, Z1, Z1
 	VPRORD       $0x11, Z25, Z11
 	VPRORD       $0x13, Z25, Z12
 	VPSRLD       $0x0a, Z25, Z13
@@ -7426,17 +7449,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z5, Z11
 	VPTERNLOGD   $0xca, Z7, Z6, Z11
-	VPADDD       Z8, Z0, Z0
-	VPADDD       Z11, Z0, Z0
 	VPADDD       Z0, Z4, Z4
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z4, Z4
+	VPADDD       Z8, Z0, Z0
 	VPRORD       $0x02, Z1, Z12
 	VPRORD       $0x0d, Z1, Z13
 	VPRORD       $0x16, Z1, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z1, Z10
 	VPTERNLOGD   $0xe8, Z3, Z2, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z0, Z0
-	VPADDD       Z10, Z0, Z0
 	VPRORD       $0x11, Z26, Z11
 	VPRORD       $0x13, Z26, Z12
 	VPSRLD       $0x0a, Z26, Z13
@@ -7450,17 +7474,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z4, Z11
 	VPTERNLOGD   $0xca, Z6, Z5, Z11
-	VPADDD       Z8, Z7, Z7
-	VPADDD       Z11, Z7, Z7
 	VPADDD       Z7, Z3, Z3
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z3, Z3
+	VPADDD       Z8, Z7, Z7
 	VPRORD       $0x02, Z0, Z12
 	VPRORD       $0x0d, Z0, Z13
 	VPRORD       $0x16, Z0, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z0, Z10
 	VPTERNLOGD   $0xe8, Z2, Z1, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z7, Z7
-	VPADDD       Z10, Z7, Z7
 	VPRORD       $0x11, Z27, Z11
 	VPRORD       $0x13, Z27, Z12
 	VPSRLD       $0x0a, Z27, Z13
@@ -7474,17 +7499,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z3, Z11
 	VPTERNLOGD   $0xca, Z5, Z4, Z11
-	VPADDD       Z8, Z6, Z6
-	VPADDD       Z11, Z6, Z6
 	VPADDD       Z6, Z2, Z2
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z2, Z2
+	VPADDD       Z8, Z6, Z6
 	VPRORD       $0x02, Z7, Z12
 	VPRORD       $0x0d, Z7, Z13
 	VPRORD       $0x16, Z7, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z7, Z10
 	VPTERNLOGD   $0xe8, Z1, Z0, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z6, Z6
-	VPADDD       Z10, Z6, Z6
 	VPRORD       $0x11, Z28, Z11
 	VPRORD       $0x13, Z28, Z12
 	VPSRLD       $0x0a, Z28, Z13
@@ -7499,17 +7525,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z2, Z11
 	VPTERNLOGD   $0xca, Z4, Z3, Z11
-	VPADDD       Z8, Z5, Z5
-	VPADDD       Z11, Z5, Z5
 	VPADDD       Z5, Z1, Z1
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z1, Z1
+	VPADDD       Z8, Z5, Z5
 	VPRORD       $0x02, Z6, Z12
 	VPRORD       $0x0d, Z6, Z13
 	VPRORD       $0x16, Z6, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z6, Z10
 	VPTERNLOGD   $0xe8, Z0, Z7, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z5, Z5
-	VPADDD       Z10, Z5, Z5
 	VPRORD       $0x11, Z29, Z11
 	VPRORD       $0x13, Z29, Z12
 	VPSRLD       $0x0a, Z29, Z13
@@ -7525,17 +7552,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z1, Z11
 	VPTERNLOGD   $0xca, Z3, Z2, Z11
-	VPADDD       Z8, Z4, Z4
-	VPADDD       Z11, Z4, Z4
 	VPADDD       Z4, Z0, Z0
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z0, Z0
+	VPADDD       Z8, Z4, Z4
 	VPRORD       $0x02, Z5, Z12
 	VPRORD       $0x0d, Z5, Z13
 	VPRORD       $0x16, Z5, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z5, Z10
 	VPTERNLOGD   $0xe8, Z7, Z6, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z4, Z4
-	VPADDD       Z10, Z4, Z4
 	VPRORD       $0x11, Z30, Z11
 	VPRORD       $0x13, Z30, Z12
 	VPSRLD       $0x0a, Z30, Z13
@@ -7550,17 +7578,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z0, Z11
 	VPTERNLOGD   $0xca, Z2, Z1, Z11
-	VPADDD       Z8, Z3, Z3
-	VPADDD       Z11, Z3, Z3
 	VPADDD       Z3, Z7, Z7
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z7, Z7
+	VPADDD       Z8, Z3, Z3
 	VPRORD       $0x02, Z4, Z12
 	VPRORD       $0x0d, Z4, Z13
 	VPRORD       $0x16, Z4, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z4, Z10
 	VPTERNLOGD   $0xe8, Z6, Z5, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z3, Z3
-	VPADDD       Z10, Z3, Z3
 	VPRORD       $0x07, Z18, Z8
 	VPRORD       $0x12, Z18, Z9
 	VPSRLD       $0x03, Z18, Z10
@@ -7580,17 +7609,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z7, Z11
 	VPTERNLOGD   $0xca, Z1, Z0, Z11
-	VPADDD       Z8, Z2, Z2
-	VPADDD       Z11, Z2, Z2
 	VPADDD       Z2, Z6, Z6
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z6, Z6
+	VPADDD       Z8, Z2, Z2
 	VPRORD       $0x02, Z3, Z12
 	VPRORD       $0x0d, Z3, Z13
 	VPRORD       $0x16, Z3, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z3, Z10
 	VPTERNLOGD   $0xe8, Z5, Z4, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z2, Z2
-	VPADDD       Z10, Z2, Z2
 	VPRORD       $0x07, Z19, Z8
 	VPRORD       $0x12, Z19, Z9
 	VPSRLD       $0x03, Z19, Z10
@@ -7610,17 +7640,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z6, Z11
 	VPTERNLOGD   $0xca, Z0, Z7, Z11
-	VPADDD       Z8, Z1, Z1
-	VPADDD       Z11, Z1, Z1
 	VPADDD       Z1, Z5, Z5
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z5, Z5
+	VPADDD       Z8, Z1, Z1
 	VPRORD       $0x02, Z2, Z12
 	VPRORD       $0x0d, Z2, Z13
 	VPRORD       $0x16, Z2, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z2, Z10
 	VPTERNLOGD   $0xe8, Z4, Z3, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z1, Z1
-	VPADDD       Z10, Z1, Z1
 	VPRORD       $0x07, Z20, Z8
 	VPRORD       $0x12, Z20, Z9
 	VPSRLD       $0x03, Z20, Z10
@@ -7640,17 +7671,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z5, Z11
 	VPTERNLOGD   $0xca, Z7, Z6, Z11
-	VPADDD       Z8, Z0, Z0
-	VPADDD       Z11, Z0, Z0
 	VPADDD       Z0, Z4, Z4
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z4, Z4
+	VPADDD       Z8, Z0, Z0
 	VPRORD       $0x02, Z1, Z12
 	VPRORD       $0x0d, Z1, Z13
 	VPRORD       $0x16, Z1, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z1, Z10
 	VPTERNLOGD   $0xe8, Z3, Z2, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z0, Z0
-	VPADDD       Z10, Z0, Z0
 	VPRORD       $0x07, Z21, Z8
 	VPRORD       $0x12, Z21, Z9
 	VPSRLD       $0x03, Z21, Z10
@@ -7670,17 +7702,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z4, Z11
 	VPTERNLOGD   $0xca, Z6, Z5, Z11
-	VPADDD       Z8, Z7, Z7
-	VPADDD       Z11, Z7, Z7
 	VPADDD       Z7, Z3, Z3
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z3, Z3
+	VPADDD       Z8, Z7, Z7
 	VPRORD       $0x02, Z0, Z12
 	VPRORD       $0x0d, Z0, Z13
 	VPRORD       $0x16, Z0, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z0, Z10
 	VPTERNLOGD   $0xe8, Z2, Z1, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z7, Z7
-	VPADDD       Z10, Z7, Z7
 	VPRORD       $0x07, Z22, Z8
 	VPRORD       $0x12, Z22, Z9
 	VPSRLD       $0x03, Z22, Z10
@@ -7700,17 +7733,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z3, Z11
 	VPTERNLOGD   $0xca, Z5, Z4, Z11
-	VPADDD       Z8, Z6, Z6
-	VPADDD       Z11, Z6, Z6
 	VPADDD       Z6, Z2, Z2
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z2, Z2
+	VPADDD       Z8, Z6, Z6
 	VPRORD       $0x02, Z7, Z12
 	VPRORD       $0x0d, Z7, Z13
 	VPRORD       $0x16, Z7, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z7, Z10
 	VPTERNLOGD   $0xe8, Z1, Z0, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z6, Z6
-	VPADDD       Z10, Z6, Z6
 	VPRORD       $0x07, Z23, Z8
 	VPRORD       $0x12, Z23, Z9
 	VPSRLD       $0x03, Z23, Z10
@@ -7730,17 +7764,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z2, Z11
 	VPTERNLOGD   $0xca, Z4, Z3, Z11
-	VPADDD       Z8, Z5, Z5
-	VPADDD       Z11, Z5, Z5
 	VPADDD       Z5, Z1, Z1
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z1, Z1
+	VPADDD       Z8, Z5, Z5
 	VPRORD       $0x02, Z6, Z12
 	VPRORD       $0x0d, Z6, Z13
 	VPRORD       $0x16, Z6, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z6, Z10
 	VPTERNLOGD   $0xe8, Z0, Z7, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z5, Z5
-	VPADDD       Z10, Z5, Z5
 	VPRORD       $0x07, Z24, Z8
 	VPRORD       $0x12, Z24, Z9
 	VPSRLD       $0x03, Z24, Z10
@@ -7760,17 +7795,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z1, Z11
 	VPTERNLOGD   $0xca, Z3, Z2, Z11
-	VPADDD       Z8, Z4, Z4
-	VPADDD       Z11, Z4, Z4
 	VPADDD       Z4, Z0, Z0
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z0, Z0
+	VPADDD       Z8, Z4, Z4
 	VPRORD       $0x02, Z5, Z12
 	VPRORD       $0x0d, Z5, Z13
 	VPRORD       $0x16, Z5, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z5, Z10
 	VPTERNLOGD   $0xe8, Z7, Z6, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z4, Z4
-	VPADDD       Z10, Z4, Z4
 	VPRORD       $0x07, Z25, Z8
 	VPRORD       $0x12, Z25, Z9
 	VPSRLD       $0x03, Z25, Z10
@@ -7790,17 +7826,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z0, Z11
 	VPTERNLOGD   $0xca, Z2, Z1, Z11
-	VPADDD       Z8, Z3, Z3
-	VPADDD       Z11, Z3, Z3
 	VPADDD       Z3, Z7, Z7
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z7, Z7
+	VPADDD       Z8, Z3, Z3
 	VPRORD       $0x02, Z4, Z12
 	VPRORD       $0x0d, Z4, Z13
 	VPRORD       $0x16, Z4, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z4, Z10
 	VPTERNLOGD   $0xe8, Z6, Z5, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z3, Z3
-	VPADDD       Z10, Z3, Z3
 	VPRORD       $0x07, Z26, Z8
 	VPRORD       $0x12, Z26, Z9
 	VPSRLD       $0x03, Z26, Z10
@@ -7820,17 +7857,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z7, Z11
 	VPTERNLOGD   $0xca, Z1, Z0, Z11
-	VPADDD       Z8, Z2, Z2
-	VPADDD       Z11, Z2, Z2
 	VPADDD       Z2, Z6, Z6
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z6, Z6
+	VPADDD       Z8, Z2, Z2
 	VPRORD       $0x02, Z3, Z12
 	VPRORD       $0x0d, Z3, Z13
 	VPRORD       $0x16, Z3, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z3, Z10
 	VPTERNLOGD   $0xe8, Z5, Z4, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z2, Z2
-	VPADDD       Z10, Z2, Z2
 	VPRORD       $0x07, Z27, Z8
 	VPRORD       $0x12, Z27, Z9
 	VPSRLD       $0x03, Z27, Z10
@@ -7850,17 +7888,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z6, Z11
 	VPTERNLOGD   $0xca, Z0, Z7, Z11
-	VPADDD       Z8, Z1, Z1
-	VPADDD       Z11, Z1, Z1
 	VPADDD       Z1, Z5, Z5
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z5, Z5
+	VPADDD       Z8, Z1, Z1
 	VPRORD       $0x02, Z2, Z12
 	VPRORD       $0x0d, Z2, Z13
 	VPRORD       $0x16, Z2, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z2, Z10
 	VPTERNLOGD   $0xe8, Z4, Z3, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z1, Z1
-	VPADDD       Z10, Z1, Z1
 	VPRORD       $0x07, Z28, Z8
 	VPRORD       $0x12, Z28, Z9
 	VPSRLD       $0x03, Z28, Z10
@@ -7880,17 +7919,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z5, Z11
 	VPTERNLOGD   $0xca, Z7, Z6, Z11
-	VPADDD       Z8, Z0, Z0
-	VPADDD       Z11, Z0, Z0
 	VPADDD       Z0, Z4, Z4
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z4, Z4
+	VPADDD       Z8, Z0, Z0
 	VPRORD       $0x02, Z1, Z12
 	VPRORD       $0x0d, Z1, Z13
 	VPRORD       $0x16, Z1, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z1, Z10
 	VPTERNLOGD   $0xe8, Z3, Z2, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z0, Z0
-	VPADDD       Z10, Z0, Z0
 	VPRORD       $0x07, Z29, Z8
 	VPRORD       $0x12, Z29, Z9
 	VPSRLD       $0x03, Z29, Z10
@@ -7910,17 +7950,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z4, Z11
 	VPTERNLOGD   $0xca, Z6, Z5, Z11
-	VPADDD       Z8, Z7, Z7
-	VPADDD       Z11, Z7, Z7
 	VPADDD       Z7, Z3, Z3
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z3, Z3
+	VPADDD       Z8, Z7, Z7
 	VPRORD       $0x02, Z0, Z12
 	VPRORD       $0x0d, Z0, Z13
 	VPRORD       $0x16, Z0, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z0, Z10
 	VPTERNLOGD   $0xe8, Z2, Z1, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z7, Z7
-	VPADDD       Z10, Z7, Z7
 	VPRORD       $0x07, Z30, Z8
 	VPRORD       $0x12, Z30, Z9
 	VPSRLD       $0x03, Z30, Z10
@@ -7940,17 +7981,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z3, Z11
 	VPTERNLOGD   $0xca, Z5, Z4, Z11
-	VPADDD       Z8, Z6, Z6
-	VPADDD       Z11, Z6, Z6
 	VPADDD       Z6, Z2, Z2
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z2, Z2
+	VPADDD       Z8, Z6, Z6
 	VPRORD       $0x02, Z7, Z12
 	VPRORD       $0x0d, Z7, Z13
 	VPRORD       $0x16, Z7, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z7, Z10
 	VPTERNLOGD   $0xe8, Z1, Z0, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z6, Z6
-	VPADDD       Z10, Z6, Z6
 	VPRORD       $0x07, Z31, Z8
 	VPRORD       $0x12, Z31, Z9
 	VPSRLD       $0x03, Z31, Z10
@@ -7970,17 +8012,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z2, Z11
 	VPTERNLOGD   $0xca, Z4, Z3, Z11
-	VPADDD       Z8, Z5, Z5
-	VPADDD       Z11, Z5, Z5
 	VPADDD       Z5, Z1, Z1
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z1, Z1
+	VPADDD       Z8, Z5, Z5
 	VPRORD       $0x02, Z6, Z12
 	VPRORD       $0x0d, Z6, Z13
 	VPRORD       $0x16, Z6, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z6, Z10
 	VPTERNLOGD   $0xe8, Z0, Z7, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z5, Z5
-	VPADDD       Z10, Z5, Z5
 	VPRORD       $0x07, Z16, Z8
 	VPRORD       $0x12, Z16, Z9
 	VPSRLD       $0x03, Z16, Z10
@@ -8000,17 +8043,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z1, Z11
 	VPTERNLOGD   $0xca, Z3, Z2, Z11
-	VPADDD       Z8, Z4, Z4
-	VPADDD       Z11, Z4, Z4
 	VPADDD       Z4, Z0, Z0
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z0, Z0
+	VPADDD       Z8, Z4, Z4
 	VPRORD       $0x02, Z5, Z12
 	VPRORD       $0x0d, Z5, Z13
 	VPRORD       $0x16, Z5, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z5, Z10
 	VPTERNLOGD   $0xe8, Z7, Z6, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z4, Z4
-	VPADDD       Z10, Z4, Z4
 	VPRORD       $0x07, Z17, Z8
 	VPRORD       $0x12, Z17, Z9
 	VPSRLD       $0x03, Z17, Z10
@@ -8030,17 +8074,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z0, Z11
 	VPTERNLOGD   $0xca, Z2, Z1, Z11
-	VPADDD       Z8, Z3, Z3
-	VPADDD       Z11, Z3, Z3
 	VPADDD       Z3, Z7, Z7
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z7, Z7
+	VPADDD       Z8, Z3, Z3
 	VPRORD       $0x02, Z4, Z12
 	VPRORD       $0x0d, Z4, Z13
 	VPRORD       $0x16, Z4, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z4, Z10
 	VPTERNLOGD   $0xe8, Z6, Z5, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z3, Z3
-	VPADDD       Z10, Z3, Z3
 	VPRORD       $0x07, Z18, Z8
 	VPRORD       $0x12, Z18, Z9
 	VPSRLD       $0x03, Z18, Z10
@@ -8060,17 +8105,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z7, Z11
 	VPTERNLOGD   $0xca, Z1, Z0, Z11
-	VPADDD       Z8, Z2, Z2
-	VPADDD       Z11, Z2, Z2
 	VPADDD       Z2, Z6, Z6
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z6, Z6
+	VPADDD       Z8, Z2, Z2
 	VPRORD       $0x02, Z3, Z12
 	VPRORD       $0x0d, Z3, Z13
 	VPRORD       $0x16, Z3, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z3, Z10
 	VPTERNLOGD   $0xe8, Z5, Z4, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z2, Z2
-	VPADDD       Z10, Z2, Z2
 	VPRORD       $0x07, Z19, Z8
 	VPRORD       $0x12, Z19, Z9
 	VPSRLD       $0x03, Z19, Z10
@@ -8090,17 +8136,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z6, Z11
 	VPTERNLOGD   $0xca, Z0, Z7, Z11
-	VPADDD       Z8, Z1, Z1
-	VPADDD       Z11, Z1, Z1
 	VPADDD       Z1, Z5, Z5
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z5, Z5
+	VPADDD       Z8, Z1, Z1
 	VPRORD       $0x02, Z2, Z12
 	VPRORD       $0x0d, Z2, Z13
 	VPRORD       $0x16, Z2, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z2, Z10
 	VPTERNLOGD   $0xe8, Z4, Z3, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z1, Z1
-	VPADDD       Z10, Z1, Z1
 	VPRORD       $0x07, Z20, Z8
 	VPRORD       $0x12, Z20, Z9
 	VPSRLD       $0x03, Z20, Z10
@@ -8120,17 +8167,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z5, Z11
 	VPTERNLOGD   $0xca, Z7, Z6, Z11
-	VPADDD       Z8, Z0, Z0
-	VPADDD       Z11, Z0, Z0
 	VPADDD       Z0, Z4, Z4
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z4, Z4
+	VPADDD       Z8, Z0, Z0
 	VPRORD       $0x02, Z1, Z12
 	VPRORD       $0x0d, Z1, Z13
 	VPRORD       $0x16, Z1, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z1, Z10
 	VPTERNLOGD   $0xe8, Z3, Z2, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z0, Z0
-	VPADDD       Z10, Z0, Z0
 	VPRORD       $0x07, Z21, Z8
 	VPRORD       $0x12, Z21, Z9
 	VPSRLD       $0x03, Z21, Z10
@@ -8150,17 +8198,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z4, Z11
 	VPTERNLOGD   $0xca, Z6, Z5, Z11
-	VPADDD       Z8, Z7, Z7
-	VPADDD       Z11, Z7, Z7
 	VPADDD       Z7, Z3, Z3
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z3, Z3
+	VPADDD       Z8, Z7, Z7
 	VPRORD       $0x02, Z0, Z12
 	VPRORD       $0x0d, Z0, Z13
 	VPRORD       $0x16, Z0, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z0, Z10
 	VPTERNLOGD   $0xe8, Z2, Z1, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z7, Z7
-	VPADDD       Z10, Z7, Z7
 	VPRORD       $0x07, Z22, Z8
 	VPRORD       $0x12, Z22, Z9
 	VPSRLD       $0x03, Z22, Z10
@@ -8180,17 +8229,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z3, Z11
 	VPTERNLOGD   $0xca, Z5, Z4, Z11
-	VPADDD       Z8, Z6, Z6
-	VPADDD       Z11, Z6, Z6
 	VPADDD       Z6, Z2, Z2
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z2, Z2
+	VPADDD       Z8, Z6, Z6
 	VPRORD       $0x02, Z7, Z12
 	VPRORD       $0x0d, Z7, Z13
 	VPRORD       $0x16, Z7, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z7, Z10
 	VPTERNLOGD   $0xe8, Z1, Z0, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z6, Z6
-	VPADDD       Z10, Z6, Z6
 	VPRORD       $0x07, Z23, Z8
 	VPRORD       $0x12, Z23, Z9
 	VPSRLD       $0x03, Z23, Z10
@@ -8210,17 +8260,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z2, Z11
 	VPTERNLOGD   $0xca, Z4, Z3, Z11
-	VPADDD       Z8, Z5, Z5
-	VPADDD       Z11, Z5, Z5
 	VPADDD       Z5, Z1, Z1
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z1, Z1
+	VPADDD       Z8, Z5, Z5
 	VPRORD       $0x02, Z6, Z12
 	VPRORD       $0x0d, Z6, Z13
 	VPRORD       $0x16, Z6, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z6, Z10
 	VPTERNLOGD   $0xe8, Z0, Z7, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z5, Z5
-	VPADDD       Z10, Z5, Z5
 	VPRORD       $0x07, Z24, Z8
 	VPRORD       $0x12, Z24, Z9
 	VPSRLD       $0x03, Z24, Z10
@@ -8240,17 +8291,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z1, Z11
 	VPTERNLOGD   $0xca, Z3, Z2, Z11
-	VPADDD       Z8, Z4, Z4
-	VPADDD       Z11, Z4, Z4
 	VPADDD       Z4, Z0, Z0
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z0, Z0
+	VPADDD       Z8, Z4, Z4
 	VPRORD       $0x02, Z5, Z12
 	VPRORD       $0x0d, Z5, Z13
 	VPRORD       $0x16, Z5, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z5, Z10
 	VPTERNLOGD   $0xe8, Z7, Z6, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z4, Z4
-	VPADDD       Z10, Z4, Z4
 	VPRORD       $0x07, Z25, Z8
 	VPRORD       $0x12, Z25, Z9
 	VPSRLD       $0x03, Z25, Z10
@@ -8270,17 +8322,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z0, Z11
 	VPTERNLOGD   $0xca, Z2, Z1, Z11
-	VPADDD       Z8, Z3, Z3
-	VPADDD       Z11, Z3, Z3
 	VPADDD       Z3, Z7, Z7
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z7, Z7
+	VPADDD       Z8, Z3, Z3
 	VPRORD       $0x02, Z4, Z12
 	VPRORD       $0x0d, Z4, Z13
 	VPRORD       $0x16, Z4, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z4, Z10
 	VPTERNLOGD   $0xe8, Z6, Z5, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z3, Z3
-	VPADDD       Z10, Z3, Z3
 	VPRORD       $0x07, Z26, Z8
 	VPRORD       $0x12, Z26, Z9
 	VPSRLD       $0x03, Z26, Z10
@@ -8300,17 +8353,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z7, Z11
 	VPTERNLOGD   $0xca, Z1, Z0, Z11
-	VPADDD       Z8, Z2, Z2
-	VPADDD       Z11, Z2, Z2
 	VPADDD       Z2, Z6, Z6
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z6, Z6
+	VPADDD       Z8, Z2, Z2
 	VPRORD       $0x02, Z3, Z12
 	VPRORD       $0x0d, Z3, Z13
 	VPRORD       $0x16, Z3, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z3, Z10
 	VPTERNLOGD   $0xe8, Z5, Z4, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z2, Z2
-	VPADDD       Z10, Z2, Z2
 	VPRORD       $0x07, Z27, Z8
 	VPRORD       $0x12, Z27, Z9
 	VPSRLD       $0x03, Z27, Z10
@@ -8330,17 +8384,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z6, Z11
 	VPTERNLOGD   $0xca, Z0, Z7, Z11
-	VPADDD       Z8, Z1, Z1
-	VPADDD       Z11, Z1, Z1
 	VPADDD       Z1, Z5, Z5
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z5, Z5
+	VPADDD       Z8, Z1, Z1
 	VPRORD       $0x02, Z2, Z12
 	VPRORD       $0x0d, Z2, Z13
 	VPRORD       $0x16, Z2, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z2, Z10
 	VPTERNLOGD   $0xe8, Z4, Z3, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z1, Z1
-	VPADDD       Z10, Z1, Z1
 	VPRORD       $0x07, Z28, Z8
 	VPRORD       $0x12, Z28, Z9
 	VPSRLD       $0x03, Z28, Z10
@@ -8360,17 +8415,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z5, Z11
 	VPTERNLOGD   $0xca, Z7, Z6, Z11
-	VPADDD       Z8, Z0, Z0
-	VPADDD       Z11, Z0, Z0
 	VPADDD       Z0, Z4, Z4
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z4, Z4
+	VPADDD       Z8, Z0, Z0
 	VPRORD       $0x02, Z1, Z12
 	VPRORD       $0x0d, Z1, Z13
 	VPRORD       $0x16, Z1, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z1, Z10
 	VPTERNLOGD   $0xe8, Z3, Z2, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z0, Z0
-	VPADDD       Z10, Z0, Z0
 	VPRORD       $0x07, Z29, Z8
 	VPRORD       $0x12, Z29, Z9
 	VPSRLD       $0x03, Z29, Z10
@@ -8390,17 +8446,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z4, Z11
 	VPTERNLOGD   $0xca, Z6, Z5, Z11
-	VPADDD       Z8, Z7, Z7
-	VPADDD       Z11, Z7, Z7
 	VPADDD       Z7, Z3, Z3
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z3, Z3
+	VPADDD       Z8, Z7, Z7
 	VPRORD       $0x02, Z0, Z12
 	VPRORD       $0x0d, Z0, Z13
 	VPRORD       $0x16, Z0, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z0, Z10
 	VPTERNLOGD   $0xe8, Z2, Z1, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z7, Z7
-	VPADDD       Z10, Z7, Z7
 	VPRORD       $0x07, Z30, Z8
 	VPRORD       $0x12, Z30, Z9
 	VPSRLD       $0x03, Z30, Z10
@@ -8420,17 +8477,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z3, Z11
 	VPTERNLOGD   $0xca, Z5, Z4, Z11
-	VPADDD       Z8, Z6, Z6
-	VPADDD       Z11, Z6, Z6
 	VPADDD       Z6, Z2, Z2
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z2, Z2
+	VPADDD       Z8, Z6, Z6
 	VPRORD       $0x02, Z7, Z12
 	VPRORD       $0x0d, Z7, Z13
 	VPRORD       $0x16, Z7, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z7, Z10
 	VPTERNLOGD   $0xe8, Z1, Z0, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z6, Z6
-	VPADDD       Z10, Z6, Z6
 	VPRORD       $0x07, Z31, Z8
 	VPRORD       $0x12, Z31, Z9
 	VPSRLD       $0x03, Z31, Z10
@@ -8450,17 +8508,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z2, Z11
 	VPTERNLOGD   $0xca, Z4, Z3, Z11
-	VPADDD       Z8, Z5, Z5
-	VPADDD       Z11, Z5, Z5
 	VPADDD       Z5, Z1, Z1
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z1, Z1
+	VPADDD       Z8, Z5, Z5
 	VPRORD       $0x02, Z6, Z12
 	VPRORD       $0x0d, Z6, Z13
 	VPRORD       $0x16, Z6, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z6, Z10
 	VPTERNLOGD   $0xe8, Z0, Z7, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z5, Z5
-	VPADDD       Z10, Z5, Z5
 	VPRORD       $0x07, Z16, Z8
 	VPRORD       $0x12, Z16, Z9
 	VPSRLD       $0x03, Z16, Z10
@@ -8480,17 +8539,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z1, Z11
 	VPTERNLOGD   $0xca, Z3, Z2, Z11
-	VPADDD       Z8, Z4, Z4
-	VPADDD       Z11, Z4, Z4
 	VPADDD       Z4, Z0, Z0
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z0, Z0
+	VPADDD       Z8, Z4, Z4
 	VPRORD       $0x02, Z5, Z12
 	VPRORD       $0x0d, Z5, Z13
 	VPRORD       $0x16, Z5, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z5, Z10
 	VPTERNLOGD   $0xe8, Z7, Z6, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z4, Z4
-	VPADDD       Z10, Z4, Z4
 
 	// First hash = state + midstate: the third block's W0..W7.
 	VPADDD.BCST (AX), Z4, Z16
@@ -8519,17 +8579,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z3, Z11
 	VPTERNLOGD   $0xca, Z5, Z4, Z11
-	VPADDD       Z8, Z6, Z6
-	VPADDD       Z11, Z6, Z6
 	VPADDD       Z6, Z2, Z2
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z2, Z2
+	VPADDD       Z8, Z6, Z6
 	VPRORD       $0x02, Z7, Z12
 	VPRORD       $0x0d, Z7, Z13
 	VPRORD       $0x16, Z7, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z7, Z10
 	VPTERNLOGD   $0xe8, Z1, Z0, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z6, Z6
-	VPADDD       Z10, Z6, Z6
 	VPADDD       Z18, Z5, Z5
 	VPADDD.BCST  c4<>+292(SB), Z5, Z5
 	VPRORD       $0x06, Z2, Z8
@@ -8538,17 +8599,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z2, Z11
 	VPTERNLOGD   $0xca, Z4, Z3, Z11
-	VPADDD       Z8, Z5, Z5
-	VPADDD       Z11, Z5, Z5
 	VPADDD       Z5, Z1, Z1
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z1, Z1
+	VPADDD       Z8, Z5, Z5
 	VPRORD       $0x02, Z6, Z12
 	VPRORD       $0x0d, Z6, Z13
 	VPRORD       $0x16, Z6, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z6, Z10
 	VPTERNLOGD   $0xe8, Z0, Z7, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z5, Z5
-	VPADDD       Z10, Z5, Z5
 	VPADDD       Z19, Z4, Z4
 	VPADDD.BCST  c4<>+296(SB), Z4, Z4
 	VPRORD       $0x06, Z1, Z8
@@ -8557,17 +8619,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z1, Z11
 	VPTERNLOGD   $0xca, Z3, Z2, Z11
-	VPADDD       Z8, Z4, Z4
-	VPADDD       Z11, Z4, Z4
 	VPADDD       Z4, Z0, Z0
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z0, Z0
+	VPADDD       Z8, Z4, Z4
 	VPRORD       $0x02, Z5, Z12
 	VPRORD       $0x0d, Z5, Z13
 	VPRORD       $0x16, Z5, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z5, Z10
 	VPTERNLOGD   $0xe8, Z7, Z6, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z4, Z4
-	VPADDD       Z10, Z4, Z4
 	VPADDD       Z20, Z3, Z3
 	VPADDD.BCST  c4<>+300(SB), Z3, Z3
 	VPRORD       $0x06, Z0, Z8
@@ -8576,17 +8639,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z0, Z11
 	VPTERNLOGD   $0xca, Z2, Z1, Z11
-	VPADDD       Z8, Z3, Z3
-	VPADDD       Z11, Z3, Z3
 	VPADDD       Z3, Z7, Z7
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z7, Z7
+	VPADDD       Z8, Z3, Z3
 	VPRORD       $0x02, Z4, Z12
 	VPRORD       $0x0d, Z4, Z13
 	VPRORD       $0x16, Z4, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z4, Z10
 	VPTERNLOGD   $0xe8, Z6, Z5, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z3, Z3
-	VPADDD       Z10, Z3, Z3
 	VPADDD       Z21, Z2, Z2
 	VPADDD.BCST  c4<>+4(SB), Z2, Z2
 	VPRORD       $0x06, Z7, Z8
@@ -8595,17 +8659,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z7, Z11
 	VPTERNLOGD   $0xca, Z1, Z0, Z11
-	VPADDD       Z8, Z2, Z2
-	VPADDD       Z11, Z2, Z2
 	VPADDD       Z2, Z6, Z6
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z6, Z6
+	VPADDD       Z8, Z2, Z2
 	VPRORD       $0x02, Z3, Z12
 	VPRORD       $0x0d, Z3, Z13
 	VPRORD       $0x16, Z3, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z3, Z10
 	VPTERNLOGD   $0xe8, Z5, Z4, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z2, Z2
-	VPADDD       Z10, Z2, Z2
 	VPADDD       Z22, Z1, Z1
 	VPADDD.BCST  c4<>+8(SB), Z1, Z1
 	VPRORD       $0x06, Z6, Z8
@@ -8614,17 +8679,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z6, Z11
 	VPTERNLOGD   $0xca, Z0, Z7, Z11
-	VPADDD       Z8, Z1, Z1
-	VPADDD       Z11, Z1, Z1
 	VPADDD       Z1, Z5, Z5
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z5, Z5
+	VPADDD       Z8, Z1, Z1
 	VPRORD       $0x02, Z2, Z12
 	VPRORD       $0x0d, Z2, Z13
 	VPRORD       $0x16, Z2, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z2, Z10
 	VPTERNLOGD   $0xe8, Z4, Z3, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z1, Z1
-	VPADDD       Z10, Z1, Z1
 	VPADDD       Z23, Z0, Z0
 	VPADDD.BCST  c4<>+12(SB), Z0, Z0
 	VPRORD       $0x06, Z5, Z8
@@ -8633,17 +8699,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z5, Z11
 	VPTERNLOGD   $0xca, Z7, Z6, Z11
-	VPADDD       Z8, Z0, Z0
-	VPADDD       Z11, Z0, Z0
 	VPADDD       Z0, Z4, Z4
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z4, Z4
+	VPADDD       Z8, Z0, Z0
 	VPRORD       $0x02, Z1, Z12
 	VPRORD       $0x0d, Z1, Z13
 	VPRORD       $0x16, Z1, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z1, Z10
 	VPTERNLOGD   $0xe8, Z3, Z2, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z0, Z0
-	VPADDD       Z10, Z0, Z0
 	VPADDD.BCST  c4<>+304(SB), Z7, Z7
 	VPRORD       $0x06, Z4, Z8
 	VPRORD       $0x0b, Z4, Z9
@@ -8651,17 +8718,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z4, Z11
 	VPTERNLOGD   $0xca, Z6, Z5, Z11
-	VPADDD       Z8, Z7, Z7
-	VPADDD       Z11, Z7, Z7
 	VPADDD       Z7, Z3, Z3
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z3, Z3
+	VPADDD       Z8, Z7, Z7
 	VPRORD       $0x02, Z0, Z12
 	VPRORD       $0x0d, Z0, Z13
 	VPRORD       $0x16, Z0, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z0, Z10
 	VPTERNLOGD   $0xe8, Z2, Z1, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z7, Z7
-	VPADDD       Z10, Z7, Z7
 	VPADDD.BCST  c4<>+20(SB), Z6, Z6
 	VPRORD       $0x06, Z3, Z8
 	VPRORD       $0x0b, Z3, Z9
@@ -8669,17 +8737,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z3, Z11
 	VPTERNLOGD   $0xca, Z5, Z4, Z11
-	VPADDD       Z8, Z6, Z6
-	VPADDD       Z11, Z6, Z6
 	VPADDD       Z6, Z2, Z2
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z2, Z2
+	VPADDD       Z8, Z6, Z6
 	VPRORD       $0x02, Z7, Z12
 	VPRORD       $0x0d, Z7, Z13
 	VPRORD       $0x16, Z7, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z7, Z10
 	VPTERNLOGD   $0xe8, Z1, Z0, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z6, Z6
-	VPADDD       Z10, Z6, Z6
 	VPADDD.BCST  c4<>+24(SB), Z5, Z5
 	VPRORD       $0x06, Z2, Z8
 	VPRORD       $0x0b, Z2, Z9
@@ -8687,17 +8756,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z2, Z11
 	VPTERNLOGD   $0xca, Z4, Z3, Z11
-	VPADDD       Z8, Z5, Z5
-	VPADDD       Z11, Z5, Z5
 	VPADDD       Z5, Z1, Z1
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z1, Z1
+	VPADDD       Z8, Z5, Z5
 	VPRORD       $0x02, Z6, Z12
 	VPRORD       $0x0d, Z6, Z13
 	VPRORD       $0x16, Z6, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z6, Z10
 	VPTERNLOGD   $0xe8, Z0, Z7, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z5, Z5
-	VPADDD       Z10, Z5, Z5
 	VPADDD.BCST  c4<>+28(SB), Z4, Z4
 	VPRORD       $0x06, Z1, Z8
 	VPRORD       $0x0b, Z1, Z9
@@ -8705,17 +8775,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z1, Z11
 	VPTERNLOGD   $0xca, Z3, Z2, Z11
-	VPADDD       Z8, Z4, Z4
-	VPADDD       Z11, Z4, Z4
 	VPADDD       Z4, Z0, Z0
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z0, Z0
+	VPADDD       Z8, Z4, Z4
 	VPRORD       $0x02, Z5, Z12
 	VPRORD       $0x0d, Z5, Z13
 	VPRORD       $0x16, Z5, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z5, Z10
 	VPTERNLOGD   $0xe8, Z7, Z6, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z4, Z4
-	VPADDD       Z10, Z4, Z4
 	VPADDD.BCST  c4<>+32(SB), Z3, Z3
 	VPRORD       $0x06, Z0, Z8
 	VPRORD       $0x0b, Z0, Z9
@@ -8723,17 +8794,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z0, Z11
 	VPTERNLOGD   $0xca, Z2, Z1, Z11
-	VPADDD       Z8, Z3, Z3
-	VPADDD       Z11, Z3, Z3
 	VPADDD       Z3, Z7, Z7
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z7, Z7
+	VPADDD       Z8, Z3, Z3
 	VPRORD       $0x02, Z4, Z12
 	VPRORD       $0x0d, Z4, Z13
 	VPRORD       $0x16, Z4, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z4, Z10
 	VPTERNLOGD   $0xe8, Z6, Z5, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z3, Z3
-	VPADDD       Z10, Z3, Z3
 	VPADDD.BCST  c4<>+36(SB), Z2, Z2
 	VPRORD       $0x06, Z7, Z8
 	VPRORD       $0x0b, Z7, Z9
@@ -8741,17 +8813,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z7, Z11
 	VPTERNLOGD   $0xca, Z1, Z0, Z11
-	VPADDD       Z8, Z2, Z2
-	VPADDD       Z11, Z2, Z2
 	VPADDD       Z2, Z6, Z6
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z6, Z6
+	VPADDD       Z8, Z2, Z2
 	VPRORD       $0x02, Z3, Z12
 	VPRORD       $0x0d, Z3, Z13
 	VPRORD       $0x16, Z3, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z3, Z10
 	VPTERNLOGD   $0xe8, Z5, Z4, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z2, Z2
-	VPADDD       Z10, Z2, Z2
 	VPADDD.BCST  c4<>+40(SB), Z1, Z1
 	VPRORD       $0x06, Z6, Z8
 	VPRORD       $0x0b, Z6, Z9
@@ -8759,17 +8832,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z6, Z11
 	VPTERNLOGD   $0xca, Z0, Z7, Z11
-	VPADDD       Z8, Z1, Z1
-	VPADDD       Z11, Z1, Z1
 	VPADDD       Z1, Z5, Z5
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z5, Z5
+	VPADDD       Z8, Z1, Z1
 	VPRORD       $0x02, Z2, Z12
 	VPRORD       $0x0d, Z2, Z13
 	VPRORD       $0x16, Z2, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z2, Z10
 	VPTERNLOGD   $0xe8, Z4, Z3, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z1, Z1
-	VPADDD       Z10, Z1, Z1
 	VPADDD.BCST  c4<>+308(SB), Z0, Z0
 	VPRORD       $0x06, Z5, Z8
 	VPRORD       $0x0b, Z5, Z9
@@ -8777,17 +8851,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z5, Z11
 	VPTERNLOGD   $0xca, Z7, Z6, Z11
-	VPADDD       Z8, Z0, Z0
-	VPADDD       Z11, Z0, Z0
 	VPADDD       Z0, Z4, Z4
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z4, Z4
+	VPADDD       Z8, Z0, Z0
 	VPRORD       $0x02, Z1, Z12
 	VPRORD       $0x0d, Z1, Z13
 	VPRORD       $0x16, Z1, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z1, Z10
 	VPTERNLOGD   $0xe8, Z3, Z2, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z0, Z0
-	VPADDD       Z10, Z0, Z0
 	VPRORD       $0x07, Z17, Z8
 	VPRORD       $0x12, Z17, Z9
 	VPSRLD       $0x03, Z17, Z10
@@ -8801,17 +8876,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z4, Z11
 	VPTERNLOGD   $0xca, Z6, Z5, Z11
-	VPADDD       Z8, Z7, Z7
-	VPADDD       Z11, Z7, Z7
 	VPADDD       Z7, Z3, Z3
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z3, Z3
+	VPADDD       Z8, Z7, Z7
 	VPRORD       $0x02, Z0, Z12
 	VPRORD       $0x0d, Z0, Z13
 	VPRORD       $0x16, Z0, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z0, Z10
 	VPTERNLOGD   $0xe8, Z2, Z1, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z7, Z7
-	VPADDD       Z10, Z7, Z7
 	VPRORD       $0x07, Z18, Z8
 	VPRORD       $0x12, Z18, Z9
 	VPSRLD       $0x03, Z18, Z10
@@ -8826,17 +8902,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z3, Z11
 	VPTERNLOGD   $0xca, Z5, Z4, Z11
-	VPADDD       Z8, Z6, Z6
-	VPADDD       Z11, Z6, Z6
 	VPADDD       Z6, Z2, Z2
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z2, Z2
+	VPADDD       Z8, Z6, Z6
 	VPRORD       $0x02, Z7, Z12
 	VPRORD       $0x0d, Z7, Z13
 	VPRORD       $0x16, Z7, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z7, Z10
 	VPTERNLOGD   $0xe8, Z1, Z0, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z6, Z6
-	VPADDD       Z10, Z6, Z6
 	VPRORD       $0x07, Z19, Z8
 	VPRORD       $0x12, Z19, Z9
 	VPSRLD       $0x03, Z19, Z10
@@ -8855,17 +8932,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z2, Z11
 	VPTERNLOGD   $0xca, Z4, Z3, Z11
-	VPADDD       Z8, Z5, Z5
-	VPADDD       Z11, Z5, Z5
 	VPADDD       Z5, Z1, Z1
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z1, Z1
+	VPADDD       Z8, Z5, Z5
 	VPRORD       $0x02, Z6, Z12
 	VPRORD       $0x0d, Z6, Z13
 	VPRORD       $0x16, Z6, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z6, Z10
 	VPTERNLOGD   $0xe8, Z0, Z7, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z5, Z5
-	VPADDD       Z10, Z5, Z5
 	VPRORD       $0x07, Z20, Z8
 	VPRORD       $0x12, Z20, Z9
 	VPSRLD       $0x03, Z20, Z10
@@ -8884,17 +8962,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z1, Z11
 	VPTERNLOGD   $0xca, Z3, Z2, Z11
-	VPADDD       Z8, Z4, Z4
-	VPADDD       Z11, Z4, Z4
 	VPADDD       Z4, Z0, Z0
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z0, Z0
+	VPADDD       Z8, Z4, Z4
 	VPRORD       $0x02, Z5, Z12
 	VPRORD       $0x0d, Z5, Z13
 	VPRORD       $0x16, Z5, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z5, Z10
 	VPTERNLOGD   $0xe8, Z7, Z6, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z4, Z4
-	VPADDD       Z10, Z4, Z4
 	VPRORD       $0x07, Z21, Z8
 	VPRORD       $0x12, Z21, Z9
 	VPSRLD       $0x03, Z21, Z10
@@ -8913,17 +8992,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z0, Z11
 	VPTERNLOGD   $0xca, Z2, Z1, Z11
-	VPADDD       Z8, Z3, Z3
-	VPADDD       Z11, Z3, Z3
 	VPADDD       Z3, Z7, Z7
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z7, Z7
+	VPADDD       Z8, Z3, Z3
 	VPRORD       $0x02, Z4, Z12
 	VPRORD       $0x0d, Z4, Z13
 	VPRORD       $0x16, Z4, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z4, Z10
 	VPTERNLOGD   $0xe8, Z6, Z5, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z3, Z3
-	VPADDD       Z10, Z3, Z3
 	VPRORD       $0x07, Z22, Z8
 	VPRORD       $0x12, Z22, Z9
 	VPSRLD       $0x03, Z22, Z10
@@ -8942,17 +9022,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z7, Z11
 	VPTERNLOGD   $0xca, Z1, Z0, Z11
-	VPADDD       Z8, Z2, Z2
-	VPADDD       Z11, Z2, Z2
 	VPADDD       Z2, Z6, Z6
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z6, Z6
+	VPADDD       Z8, Z2, Z2
 	VPRORD       $0x02, Z3, Z12
 	VPRORD       $0x0d, Z3, Z13
 	VPRORD       $0x16, Z3, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z3, Z10
 	VPTERNLOGD   $0xe8, Z5, Z4, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z2, Z2
-	VPADDD       Z10, Z2, Z2
 	VPRORD       $0x07, Z23, Z8
 	VPRORD       $0x12, Z23, Z9
 	VPSRLD       $0x03, Z23, Z10
@@ -8972,17 +9053,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z6, Z11
 	VPTERNLOGD   $0xca, Z0, Z7, Z11
-	VPADDD       Z8, Z1, Z1
-	VPADDD       Z11, Z1, Z1
 	VPADDD       Z1, Z5, Z5
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z5, Z5
+	VPADDD       Z8, Z1, Z1
 	VPRORD       $0x02, Z2, Z12
 	VPRORD       $0x0d, Z2, Z13
 	VPRORD       $0x16, Z2, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z2, Z10
 	VPTERNLOGD   $0xe8, Z4, Z3, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z1, Z1
-	VPADDD       Z10, Z1, Z1
 	VPRORD       $0x11, Z21, Z11
 	VPRORD       $0x13, Z21, Z12
 	VPSRLD       $0x0a, Z21, Z13
@@ -8998,17 +9080,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z5, Z11
 	VPTERNLOGD   $0xca, Z7, Z6, Z11
-	VPADDD       Z8, Z0, Z0
-	VPADDD       Z11, Z0, Z0
 	VPADDD       Z0, Z4, Z4
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z4, Z4
+	VPADDD       Z8, Z0, Z0
 	VPRORD       $0x02, Z1, Z12
 	VPRORD       $0x0d, Z1, Z13
 	VPRORD       $0x16, Z1, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z1, Z10
 	VPTERNLOGD   $0xe8, Z3, Z2, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z0, Z0
-	VPADDD       Z10, Z0, Z0
 	VPRORD       $0x11, Z22, Z11
 	VPRORD       $0x13, Z22, Z12
 	VPSRLD       $0x0a, Z22, Z13
@@ -9023,17 +9106,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z4, Z11
 	VPTERNLOGD   $0xca, Z6, Z5, Z11
-	VPADDD       Z8, Z7, Z7
-	VPADDD       Z11, Z7, Z7
 	VPADDD       Z7, Z3, Z3
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z3, Z3
+	VPADDD       Z8, Z7, Z7
 	VPRORD       $0x02, Z0, Z12
 	VPRORD       $0x0d, Z0, Z13
 	VPRORD       $0x16, Z0, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z0, Z10
 	VPTERNLOGD   $0xe8, Z2, Z1, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z7, Z7
-	VPADDD       Z10, Z7, Z7
 	VPRORD       $0x11, Z23, Z11
 	VPRORD       $0x13, Z23, Z12
 	VPSRLD       $0x0a, Z23, Z13
@@ -9047,17 +9131,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z3, Z11
 	VPTERNLOGD   $0xca, Z5, Z4, Z11
-	VPADDD       Z8, Z6, Z6
-	VPADDD       Z11, Z6, Z6
 	VPADDD       Z6, Z2, Z2
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z2, Z2
+	VPADDD       Z8, Z6, Z6
 	VPRORD       $0x02, Z7, Z12
 	VPRORD       $0x0d, Z7, Z13
 	VPRORD       $0x16, Z7, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z7, Z10
 	VPTERNLOGD   $0xe8, Z1, Z0, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z6, Z6
-	VPADDD       Z10, Z6, Z6
 	VPRORD       $0x11, Z24, Z11
 	VPRORD       $0x13, Z24, Z12
 	VPSRLD       $0x0a, Z24, Z13
@@ -9071,17 +9156,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z2, Z11
 	VPTERNLOGD   $0xca, Z4, Z3, Z11
-	VPADDD       Z8, Z5, Z5
-	VPADDD       Z11, Z5, Z5
 	VPADDD       Z5, Z1, Z1
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z1, Z1
+	VPADDD       Z8, Z5, Z5
 	VPRORD       $0x02, Z6, Z12
 	VPRORD       $0x0d, Z6, Z13
 	VPRORD       $0x16, Z6, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z6, Z10
 	VPTERNLOGD   $0xe8, Z0, Z7, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z5, Z5
-	VPADDD       Z10, Z5, Z5
 	VPRORD       $0x11, Z25, Z11
 	VPRORD       $0x13, Z25, Z12
 	VPSRLD       $0x0a, Z25, Z13
@@ -9095,17 +9181,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z1, Z11
 	VPTERNLOGD   $0xca, Z3, Z2, Z11
-	VPADDD       Z8, Z4, Z4
-	VPADDD       Z11, Z4, Z4
 	VPADDD       Z4, Z0, Z0
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z0, Z0
+	VPADDD       Z8, Z4, Z4
 	VPRORD       $0x02, Z5, Z12
 	VPRORD       $0x0d, Z5, Z13
 	VPRORD       $0x16, Z5, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z5, Z10
 	VPTERNLOGD   $0xe8, Z7, Z6, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z4, Z4
-	VPADDD       Z10, Z4, Z4
 	VPRORD       $0x11, Z26, Z11
 	VPRORD       $0x13, Z26, Z12
 	VPSRLD       $0x0a, Z26, Z13
@@ -9119,17 +9206,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z0, Z11
 	VPTERNLOGD   $0xca, Z2, Z1, Z11
-	VPADDD       Z8, Z3, Z3
-	VPADDD       Z11, Z3, Z3
 	VPADDD       Z3, Z7, Z7
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z7, Z7
+	VPADDD       Z8, Z3, Z3
 	VPRORD       $0x02, Z4, Z12
 	VPRORD       $0x0d, Z4, Z13
 	VPRORD       $0x16, Z4, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z4, Z10
 	VPTERNLOGD   $0xe8, Z6, Z5, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z3, Z3
-	VPADDD       Z10, Z3, Z3
 	VPRORD       $0x11, Z27, Z11
 	VPRORD       $0x13, Z27, Z12
 	VPSRLD       $0x0a, Z27, Z13
@@ -9143,17 +9231,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z7, Z11
 	VPTERNLOGD   $0xca, Z1, Z0, Z11
-	VPADDD       Z8, Z2, Z2
-	VPADDD       Z11, Z2, Z2
 	VPADDD       Z2, Z6, Z6
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z6, Z6
+	VPADDD       Z8, Z2, Z2
 	VPRORD       $0x02, Z3, Z12
 	VPRORD       $0x0d, Z3, Z13
 	VPRORD       $0x16, Z3, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z3, Z10
 	VPTERNLOGD   $0xe8, Z5, Z4, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z2, Z2
-	VPADDD       Z10, Z2, Z2
 	VPRORD       $0x11, Z28, Z11
 	VPRORD       $0x13, Z28, Z12
 	VPSRLD       $0x0a, Z28, Z13
@@ -9168,17 +9257,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z6, Z11
 	VPTERNLOGD   $0xca, Z0, Z7, Z11
-	VPADDD       Z8, Z1, Z1
-	VPADDD       Z11, Z1, Z1
 	VPADDD       Z1, Z5, Z5
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z5, Z5
+	VPADDD       Z8, Z1, Z1
 	VPRORD       $0x02, Z2, Z12
 	VPRORD       $0x0d, Z2, Z13
 	VPRORD       $0x16, Z2, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z2, Z10
 	VPTERNLOGD   $0xe8, Z4, Z3, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z1, Z1
-	VPADDD       Z10, Z1, Z1
 	VPRORD       $0x07, Z16, Z8
 	VPRORD       $0x12, Z16, Z9
 	VPSRLD       $0x03, Z16, Z10
@@ -9198,17 +9288,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z5, Z11
 	VPTERNLOGD   $0xca, Z7, Z6, Z11
-	VPADDD       Z8, Z0, Z0
-	VPADDD       Z11, Z0, Z0
 	VPADDD       Z0, Z4, Z4
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z4, Z4
+	VPADDD       Z8, Z0, Z0
 	VPRORD       $0x02, Z1, Z12
 	VPRORD       $0x0d, Z1, Z13
 	VPRORD       $0x16, Z1, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z1, Z10
 	VPTERNLOGD   $0xe8, Z3, Z2, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z0, Z0
-	VPADDD       Z10, Z0, Z0
 	VPRORD       $0x07, Z17, Z8
 	VPRORD       $0x12, Z17, Z9
 	VPSRLD       $0x03, Z17, Z10
@@ -9228,17 +9319,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z4, Z11
 	VPTERNLOGD   $0xca, Z6, Z5, Z11
-	VPADDD       Z8, Z7, Z7
-	VPADDD       Z11, Z7, Z7
 	VPADDD       Z7, Z3, Z3
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z3, Z3
+	VPADDD       Z8, Z7, Z7
 	VPRORD       $0x02, Z0, Z12
 	VPRORD       $0x0d, Z0, Z13
 	VPRORD       $0x16, Z0, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z0, Z10
 	VPTERNLOGD   $0xe8, Z2, Z1, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z7, Z7
-	VPADDD       Z10, Z7, Z7
 	VPRORD       $0x07, Z18, Z8
 	VPRORD       $0x12, Z18, Z9
 	VPSRLD       $0x03, Z18, Z10
@@ -9258,17 +9350,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z3, Z11
 	VPTERNLOGD   $0xca, Z5, Z4, Z11
-	VPADDD       Z8, Z6, Z6
-	VPADDD       Z11, Z6, Z6
 	VPADDD       Z6, Z2, Z2
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z2, Z2
+	VPADDD       Z8, Z6, Z6
 	VPRORD       $0x02, Z7, Z12
 	VPRORD       $0x0d, Z7, Z13
 	VPRORD       $0x16, Z7, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z7, Z10
 	VPTERNLOGD   $0xe8, Z1, Z0, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z6, Z6
-	VPADDD       Z10, Z6, Z6
 	VPRORD       $0x07, Z19, Z8
 	VPRORD       $0x12, Z19, Z9
 	VPSRLD       $0x03, Z19, Z10
@@ -9288,17 +9381,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z2, Z11
 	VPTERNLOGD   $0xca, Z4, Z3, Z11
-	VPADDD       Z8, Z5, Z5
-	VPADDD       Z11, Z5, Z5
 	VPADDD       Z5, Z1, Z1
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z1, Z1
+	VPADDD       Z8, Z5, Z5
 	VPRORD       $0x02, Z6, Z12
 	VPRORD       $0x0d, Z6, Z13
 	VPRORD       $0x16, Z6, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z6, Z10
 	VPTERNLOGD   $0xe8, Z0, Z7, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z5, Z5
-	VPADDD       Z10, Z5, Z5
 	VPRORD       $0x07, Z20, Z8
 	VPRORD       $0x12, Z20, Z9
 	VPSRLD       $0x03, Z20, Z10
@@ -9318,17 +9412,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z1, Z11
 	VPTERNLOGD   $0xca, Z3, Z2, Z11
-	VPADDD       Z8, Z4, Z4
-	VPADDD       Z11, Z4, Z4
 	VPADDD       Z4, Z0, Z0
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z0, Z0
+	VPADDD       Z8, Z4, Z4
 	VPRORD       $0x02, Z5, Z12
 	VPRORD       $0x0d, Z5, Z13
 	VPRORD       $0x16, Z5, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z5, Z10
 	VPTERNLOGD   $0xe8, Z7, Z6, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z4, Z4
-	VPADDD       Z10, Z4, Z4
 	VPRORD       $0x07, Z21, Z8
 	VPRORD       $0x12, Z21, Z9
 	VPSRLD       $0x03, Z21, Z10
@@ -9348,17 +9443,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z0, Z11
 	VPTERNLOGD   $0xca, Z2, Z1, Z11
-	VPADDD       Z8, Z3, Z3
-	VPADDD       Z11, Z3, Z3
 	VPADDD       Z3, Z7, Z7
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z7, Z7
+	VPADDD       Z8, Z3, Z3
 	VPRORD       $0x02, Z4, Z12
 	VPRORD       $0x0d, Z4, Z13
 	VPRORD       $0x16, Z4, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z4, Z10
 	VPTERNLOGD   $0xe8, Z6, Z5, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z3, Z3
-	VPADDD       Z10, Z3, Z3
 	VPRORD       $0x07, Z22, Z8
 	VPRORD       $0x12, Z22, Z9
 	VPSRLD       $0x03, Z22, Z10
@@ -9378,17 +9474,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z7, Z11
 	VPTERNLOGD   $0xca, Z1, Z0, Z11
-	VPADDD       Z8, Z2, Z2
-	VPADDD       Z11, Z2, Z2
 	VPADDD       Z2, Z6, Z6
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z6, Z6
+	VPADDD       Z8, Z2, Z2
 	VPRORD       $0x02, Z3, Z12
 	VPRORD       $0x0d, Z3, Z13
 	VPRORD       $0x16, Z3, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z3, Z10
 	VPTERNLOGD   $0xe8, Z5, Z4, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z2, Z2
-	VPADDD       Z10, Z2, Z2
 	VPRORD       $0x07, Z23, Z8
 	VPRORD       $0x12, Z23, Z9
 	VPSRLD       $0x03, Z23, Z10
@@ -9408,17 +9505,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z6, Z11
 	VPTERNLOGD   $0xca, Z0, Z7, Z11
-	VPADDD       Z8, Z1, Z1
-	VPADDD       Z11, Z1, Z1
 	VPADDD       Z1, Z5, Z5
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z5, Z5
+	VPADDD       Z8, Z1, Z1
 	VPRORD       $0x02, Z2, Z12
 	VPRORD       $0x0d, Z2, Z13
 	VPRORD       $0x16, Z2, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z2, Z10
 	VPTERNLOGD   $0xe8, Z4, Z3, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z1, Z1
-	VPADDD       Z10, Z1, Z1
 	VPRORD       $0x07, Z24, Z8
 	VPRORD       $0x12, Z24, Z9
 	VPSRLD       $0x03, Z24, Z10
@@ -9438,17 +9536,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z5, Z11
 	VPTERNLOGD   $0xca, Z7, Z6, Z11
-	VPADDD       Z8, Z0, Z0
-	VPADDD       Z11, Z0, Z0
 	VPADDD       Z0, Z4, Z4
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z4, Z4
+	VPADDD       Z8, Z0, Z0
 	VPRORD       $0x02, Z1, Z12
 	VPRORD       $0x0d, Z1, Z13
 	VPRORD       $0x16, Z1, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z1, Z10
 	VPTERNLOGD   $0xe8, Z3, Z2, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z0, Z0
-	VPADDD       Z10, Z0, Z0
 	VPRORD       $0x07, Z25, Z8
 	VPRORD       $0x12, Z25, Z9
 	VPSRLD       $0x03, Z25, Z10
@@ -9468,17 +9567,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z4, Z11
 	VPTERNLOGD   $0xca, Z6, Z5, Z11
-	VPADDD       Z8, Z7, Z7
-	VPADDD       Z11, Z7, Z7
 	VPADDD       Z7, Z3, Z3
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z3, Z3
+	VPADDD       Z8, Z7, Z7
 	VPRORD       $0x02, Z0, Z12
 	VPRORD       $0x0d, Z0, Z13
 	VPRORD       $0x16, Z0, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z0, Z10
 	VPTERNLOGD   $0xe8, Z2, Z1, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z7, Z7
-	VPADDD       Z10, Z7, Z7
 	VPRORD       $0x07, Z26, Z8
 	VPRORD       $0x12, Z26, Z9
 	VPSRLD       $0x03, Z26, Z10
@@ -9498,17 +9598,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z3, Z11
 	VPTERNLOGD   $0xca, Z5, Z4, Z11
-	VPADDD       Z8, Z6, Z6
-	VPADDD       Z11, Z6, Z6
 	VPADDD       Z6, Z2, Z2
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z2, Z2
+	VPADDD       Z8, Z6, Z6
 	VPRORD       $0x02, Z7, Z12
 	VPRORD       $0x0d, Z7, Z13
 	VPRORD       $0x16, Z7, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z7, Z10
 	VPTERNLOGD   $0xe8, Z1, Z0, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z6, Z6
-	VPADDD       Z10, Z6, Z6
 	VPRORD       $0x07, Z27, Z8
 	VPRORD       $0x12, Z27, Z9
 	VPSRLD       $0x03, Z27, Z10
@@ -9528,17 +9629,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z2, Z11
 	VPTERNLOGD   $0xca, Z4, Z3, Z11
-	VPADDD       Z8, Z5, Z5
-	VPADDD       Z11, Z5, Z5
 	VPADDD       Z5, Z1, Z1
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z1, Z1
+	VPADDD       Z8, Z5, Z5
 	VPRORD       $0x02, Z6, Z12
 	VPRORD       $0x0d, Z6, Z13
 	VPRORD       $0x16, Z6, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z6, Z10
 	VPTERNLOGD   $0xe8, Z0, Z7, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z5, Z5
-	VPADDD       Z10, Z5, Z5
 	VPRORD       $0x07, Z28, Z8
 	VPRORD       $0x12, Z28, Z9
 	VPSRLD       $0x03, Z28, Z10
@@ -9558,17 +9660,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z1, Z11
 	VPTERNLOGD   $0xca, Z3, Z2, Z11
-	VPADDD       Z8, Z4, Z4
-	VPADDD       Z11, Z4, Z4
 	VPADDD       Z4, Z0, Z0
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z0, Z0
+	VPADDD       Z8, Z4, Z4
 	VPRORD       $0x02, Z5, Z12
 	VPRORD       $0x0d, Z5, Z13
 	VPRORD       $0x16, Z5, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z5, Z10
 	VPTERNLOGD   $0xe8, Z7, Z6, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z4, Z4
-	VPADDD       Z10, Z4, Z4
 	VPRORD       $0x07, Z29, Z8
 	VPRORD       $0x12, Z29, Z9
 	VPSRLD       $0x03, Z29, Z10
@@ -9588,17 +9691,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z0, Z11
 	VPTERNLOGD   $0xca, Z2, Z1, Z11
-	VPADDD       Z8, Z3, Z3
-	VPADDD       Z11, Z3, Z3
 	VPADDD       Z3, Z7, Z7
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z7, Z7
+	VPADDD       Z8, Z3, Z3
 	VPRORD       $0x02, Z4, Z12
 	VPRORD       $0x0d, Z4, Z13
 	VPRORD       $0x16, Z4, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z4, Z10
 	VPTERNLOGD   $0xe8, Z6, Z5, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z3, Z3
-	VPADDD       Z10, Z3, Z3
 	VPRORD       $0x07, Z30, Z8
 	VPRORD       $0x12, Z30, Z9
 	VPSRLD       $0x03, Z30, Z10
@@ -9618,17 +9722,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z7, Z11
 	VPTERNLOGD   $0xca, Z1, Z0, Z11
-	VPADDD       Z8, Z2, Z2
-	VPADDD       Z11, Z2, Z2
 	VPADDD       Z2, Z6, Z6
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z6, Z6
+	VPADDD       Z8, Z2, Z2
 	VPRORD       $0x02, Z3, Z12
 	VPRORD       $0x0d, Z3, Z13
 	VPRORD       $0x16, Z3, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z3, Z10
 	VPTERNLOGD   $0xe8, Z5, Z4, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z2, Z2
-	VPADDD       Z10, Z2, Z2
 	VPRORD       $0x07, Z31, Z8
 	VPRORD       $0x12, Z31, Z9
 	VPSRLD       $0x03, Z31, Z10
@@ -9648,17 +9753,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z6, Z11
 	VPTERNLOGD   $0xca, Z0, Z7, Z11
-	VPADDD       Z8, Z1, Z1
-	VPADDD       Z11, Z1, Z1
 	VPADDD       Z1, Z5, Z5
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z5, Z5
+	VPADDD       Z8, Z1, Z1
 	VPRORD       $0x02, Z2, Z12
 	VPRORD       $0x0d, Z2, Z13
 	VPRORD       $0x16, Z2, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z2, Z10
 	VPTERNLOGD   $0xe8, Z4, Z3, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z1, Z1
-	VPADDD       Z10, Z1, Z1
 	VPRORD       $0x07, Z16, Z8
 	VPRORD       $0x12, Z16, Z9
 	VPSRLD       $0x03, Z16, Z10
@@ -9678,17 +9784,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z5, Z11
 	VPTERNLOGD   $0xca, Z7, Z6, Z11
-	VPADDD       Z8, Z0, Z0
-	VPADDD       Z11, Z0, Z0
 	VPADDD       Z0, Z4, Z4
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z4, Z4
+	VPADDD       Z8, Z0, Z0
 	VPRORD       $0x02, Z1, Z12
 	VPRORD       $0x0d, Z1, Z13
 	VPRORD       $0x16, Z1, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z1, Z10
 	VPTERNLOGD   $0xe8, Z3, Z2, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z0, Z0
-	VPADDD       Z10, Z0, Z0
 	VPRORD       $0x07, Z17, Z8
 	VPRORD       $0x12, Z17, Z9
 	VPSRLD       $0x03, Z17, Z10
@@ -9708,17 +9815,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z4, Z11
 	VPTERNLOGD   $0xca, Z6, Z5, Z11
-	VPADDD       Z8, Z7, Z7
-	VPADDD       Z11, Z7, Z7
 	VPADDD       Z7, Z3, Z3
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z3, Z3
+	VPADDD       Z8, Z7, Z7
 	VPRORD       $0x02, Z0, Z12
 	VPRORD       $0x0d, Z0, Z13
 	VPRORD       $0x16, Z0, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z0, Z10
 	VPTERNLOGD   $0xe8, Z2, Z1, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z7, Z7
-	VPADDD       Z10, Z7, Z7
 	VPRORD       $0x07, Z18, Z8
 	VPRORD       $0x12, Z18, Z9
 	VPSRLD       $0x03, Z18, Z10
@@ -9738,17 +9846,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z3, Z11
 	VPTERNLOGD   $0xca, Z5, Z4, Z11
-	VPADDD       Z8, Z6, Z6
-	VPADDD       Z11, Z6, Z6
 	VPADDD       Z6, Z2, Z2
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z2, Z2
+	VPADDD       Z8, Z6, Z6
 	VPRORD       $0x02, Z7, Z12
 	VPRORD       $0x0d, Z7, Z13
 	VPRORD       $0x16, Z7, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z7, Z10
 	VPTERNLOGD   $0xe8, Z1, Z0, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z6, Z6
-	VPADDD       Z10, Z6, Z6
 	VPRORD       $0x07, Z19, Z8
 	VPRORD       $0x12, Z19, Z9
 	VPSRLD       $0x03, Z19, Z10
@@ -9768,17 +9877,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z2, Z11
 	VPTERNLOGD   $0xca, Z4, Z3, Z11
-	VPADDD       Z8, Z5, Z5
-	VPADDD       Z11, Z5, Z5
 	VPADDD       Z5, Z1, Z1
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z1, Z1
+	VPADDD       Z8, Z5, Z5
 	VPRORD       $0x02, Z6, Z12
 	VPRORD       $0x0d, Z6, Z13
 	VPRORD       $0x16, Z6, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z6, Z10
 	VPTERNLOGD   $0xe8, Z0, Z7, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z5, Z5
-	VPADDD       Z10, Z5, Z5
 	VPRORD       $0x07, Z20, Z8
 	VPRORD       $0x12, Z20, Z9
 	VPSRLD       $0x03, Z20, Z10
@@ -9798,17 +9908,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z1, Z11
 	VPTERNLOGD   $0xca, Z3, Z2, Z11
-	VPADDD       Z8, Z4, Z4
-	VPADDD       Z11, Z4, Z4
 	VPADDD       Z4, Z0, Z0
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z0, Z0
+	VPADDD       Z8, Z4, Z4
 	VPRORD       $0x02, Z5, Z12
 	VPRORD       $0x0d, Z5, Z13
 	VPRORD       $0x16, Z5, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z5, Z10
 	VPTERNLOGD   $0xe8, Z7, Z6, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z4, Z4
-	VPADDD       Z10, Z4, Z4
 	VPRORD       $0x07, Z21, Z8
 	VPRORD       $0x12, Z21, Z9
 	VPSRLD       $0x03, Z21, Z10
@@ -9828,17 +9939,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z0, Z11
 	VPTERNLOGD   $0xca, Z2, Z1, Z11
-	VPADDD       Z8, Z3, Z3
-	VPADDD       Z11, Z3, Z3
 	VPADDD       Z3, Z7, Z7
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z7, Z7
+	VPADDD       Z8, Z3, Z3
 	VPRORD       $0x02, Z4, Z12
 	VPRORD       $0x0d, Z4, Z13
 	VPRORD       $0x16, Z4, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z4, Z10
 	VPTERNLOGD   $0xe8, Z6, Z5, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z3, Z3
-	VPADDD       Z10, Z3, Z3
 	VPRORD       $0x07, Z22, Z8
 	VPRORD       $0x12, Z22, Z9
 	VPSRLD       $0x03, Z22, Z10
@@ -9858,17 +9970,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z7, Z11
 	VPTERNLOGD   $0xca, Z1, Z0, Z11
-	VPADDD       Z8, Z2, Z2
-	VPADDD       Z11, Z2, Z2
 	VPADDD       Z2, Z6, Z6
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z6, Z6
+	VPADDD       Z8, Z2, Z2
 	VPRORD       $0x02, Z3, Z12
 	VPRORD       $0x0d, Z3, Z13
 	VPRORD       $0x16, Z3, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z3, Z10
 	VPTERNLOGD   $0xe8, Z5, Z4, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z2, Z2
-	VPADDD       Z10, Z2, Z2
 	VPRORD       $0x07, Z23, Z8
 	VPRORD       $0x12, Z23, Z9
 	VPSRLD       $0x03, Z23, Z10
@@ -9888,17 +10001,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z6, Z11
 	VPTERNLOGD   $0xca, Z0, Z7, Z11
-	VPADDD       Z8, Z1, Z1
-	VPADDD       Z11, Z1, Z1
 	VPADDD       Z1, Z5, Z5
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z5, Z5
+	VPADDD       Z8, Z1, Z1
 	VPRORD       $0x02, Z2, Z12
 	VPRORD       $0x0d, Z2, Z13
 	VPRORD       $0x16, Z2, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z2, Z10
 	VPTERNLOGD   $0xe8, Z4, Z3, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z1, Z1
-	VPADDD       Z10, Z1, Z1
 	VPRORD       $0x07, Z24, Z8
 	VPRORD       $0x12, Z24, Z9
 	VPSRLD       $0x03, Z24, Z10
@@ -9918,17 +10032,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z5, Z11
 	VPTERNLOGD   $0xca, Z7, Z6, Z11
-	VPADDD       Z8, Z0, Z0
-	VPADDD       Z11, Z0, Z0
 	VPADDD       Z0, Z4, Z4
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z4, Z4
+	VPADDD       Z8, Z0, Z0
 	VPRORD       $0x02, Z1, Z12
 	VPRORD       $0x0d, Z1, Z13
 	VPRORD       $0x16, Z1, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z1, Z10
 	VPTERNLOGD   $0xe8, Z3, Z2, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z0, Z0
-	VPADDD       Z10, Z0, Z0
 	VPRORD       $0x07, Z25, Z8
 	VPRORD       $0x12, Z25, Z9
 	VPSRLD       $0x03, Z25, Z10
@@ -9948,17 +10063,18 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z4, Z11
 	VPTERNLOGD   $0xca, Z6, Z5, Z11
-	VPADDD       Z8, Z7, Z7
-	VPADDD       Z11, Z7, Z7
 	VPADDD       Z7, Z3, Z3
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z3, Z3
+	VPADDD       Z8, Z7, Z7
 	VPRORD       $0x02, Z0, Z12
 	VPRORD       $0x0d, Z0, Z13
 	VPRORD       $0x16, Z0, Z9
 	VPTERNLOGD   $0x96, Z9, Z13, Z12
 	VMOVDQA32    Z0, Z10
 	VPTERNLOGD   $0xe8, Z2, Z1, Z10
+	VPADDD       Z10, Z12, Z12
 	VPADDD       Z12, Z7, Z7
-	VPADDD       Z10, Z7, Z7
 	VPRORD       $0x07, Z26, Z8
 	VPRORD       $0x12, Z26, Z9
 	VPSRLD       $0x03, Z26, Z10
@@ -9978,9 +10094,10 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z3, Z11
 	VPTERNLOGD   $0xca, Z5, Z4, Z11
-	VPADDD       Z8, Z6, Z6
-	VPADDD       Z11, Z6, Z6
 	VPADDD       Z6, Z2, Z2
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z2, Z2
+	VPADDD       Z8, Z6, Z6
 	VPRORD       $0x07, Z27, Z8
 	VPRORD       $0x12, Z27, Z9
 	VPSRLD       $0x03, Z27, Z10
@@ -10000,9 +10117,10 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z2, Z11
 	VPTERNLOGD   $0xca, Z4, Z3, Z11
-	VPADDD       Z8, Z5, Z5
-	VPADDD       Z11, Z5, Z5
 	VPADDD       Z5, Z1, Z1
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z1, Z1
+	VPADDD       Z8, Z5, Z5
 	VPRORD       $0x07, Z28, Z8
 	VPRORD       $0x12, Z28, Z9
 	VPSRLD       $0x03, Z28, Z10
@@ -10022,9 +10140,10 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z1, Z11
 	VPTERNLOGD   $0xca, Z3, Z2, Z11
-	VPADDD       Z8, Z4, Z4
-	VPADDD       Z11, Z4, Z4
 	VPADDD       Z4, Z0, Z0
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z0, Z0
+	VPADDD       Z8, Z4, Z4
 	VPRORD       $0x07, Z29, Z8
 	VPRORD       $0x12, Z29, Z9
 	VPSRLD       $0x03, Z29, Z10
@@ -10044,9 +10163,10 @@ z_loop:
 	VPTERNLOGD   $0x96, Z10, Z9, Z8
 	VMOVDQA32    Z0, Z11
 	VPTERNLOGD   $0xca, Z2, Z1, Z11
-	VPADDD       Z8, Z3, Z3
-	VPADDD       Z11, Z3, Z3
 	VPADDD       Z3, Z7, Z7
+	VPADDD       Z11, Z8, Z8
+	VPADDD       Z8, Z7, Z7
+	VPADDD       Z8, Z3, Z3
 
 	// H7 = IV7 + e60; candidate lanes have bswap(H7) <= the target's top word.
 	VPADDD.BCST  c4<>+324(SB), Z7, Z8

@@ -196,83 +196,11 @@ func scanSHANI() {
 		{abef: X1, cdgh: X2, mreg: [4]VecPhysical{X3, X4, X5, X6}, t: X7, w3: RDX},
 		{abef: X8, cdgh: X9, mreg: [4]VecPhysical{X10, X11, X12, X13}, t: X14, w3: RSI},
 	}
-	dm := func(name string, word int) Mem { return Mem{Base: ptr, Disp: 4 * (off(name) + word)} }
-
 	Label("ni_loop")
 	CMPL(count.As32(), U8(2))
 	JB(LabelRef("ni_none"))
-	MOVL(nonce.As32(), st[0].w3.As32())
-	BSWAPL(st[0].w3.As32())
-	LEAL(Mem{Base: nonce, Disp: 1}, st[1].w3.As32())
-	BSWAPL(st[1].w3.As32())
-
-	Comment("Second block: state after round 3 is the precomputed one plus W3 in A and E.")
-	for _, s := range st {
-		MOVOU(dm("dNiSt4", 0), s.abef)
-		MOVOU(dm("dNiSt4", 4), s.cdgh)
-		MOVQ(s.w3, s.t)
-		PSHUFD(U8(0x11), s.t, s.t) // [0, W3, 0, W3]
-		PADDD(s.t, s.abef)
-		MOVOU(dm("dNiMsg0", 0), s.mreg[0])
-		PINSRD(U8(3), s.w3.As32(), s.mreg[0])
-		s.msg[0] = nmsg{r: s.mreg[0]}
-		for j := 1; j < 4; j++ {
-			var c [4]uint32
-			for i := range c {
-				c[i] = pad2(4*j + i)
-			}
-			s.msg[j] = nmsg{isConst: true, c: c}
-		}
-	}
-	for j := 1; j < 16; j++ {
-		for _, s := range st {
-			switch {
-			case j == 4:
-				// W[i-7..i-4] = W9..W12 = 0 and the sigma1 terms are
-				// per header: no SHA256MSG2 needed.
-				SHA256MSG1(s.msg[1].op(), s.mreg[0])
-				MOVOU(dm("dNiS4", 0), s.t)
-				PADDD(s.t, s.mreg[0])
-				s.msg[4] = nmsg{r: s.mreg[0]}
-			case j > 4:
-				s.schedule(j)
-			}
-		}
-		niRounds(st, j, false)
-	}
-
-	Comment("First hash = state + midstate, reordered into the third block's W0..W7.")
-	for _, s := range st {
-		MOVOU(dm("dNiMid", 0), s.t)
-		PADDD(s.t, s.abef)
-		MOVOU(dm("dNiMid", 4), s.t)
-		PADDD(s.t, s.cdgh)
-		// abef = [F E B A], cdgh = [H G D C] from dword 0 up.
-		MOVO(s.abef, s.mreg[0])
-		PUNPCKHQDQ(s.cdgh, s.mreg[0]) // [B A D C]
-		PSHUFD(U8(0xb1), s.mreg[0], s.mreg[0])
-		PUNPCKLQDQ(s.cdgh, s.abef) // [F E H G]
-		PSHUFD(U8(0xb1), s.abef, s.mreg[1])
-		s.msg[0] = nmsg{r: s.mreg[0]}
-		s.msg[1] = nmsg{r: s.mreg[1]}
-		for j := 2; j < 4; j++ {
-			var c [4]uint32
-			for i := range c {
-				c[i] = pad3(4*j + i)
-			}
-			s.msg[j] = nmsg{isConst: true, c: c}
-		}
-		MOVOU(c16.mem([]uint32{iv[5], iv[4], iv[1], iv[0]}), s.abef)
-		MOVOU(c16.mem([]uint32{iv[7], iv[6], iv[3], iv[2]}), s.cdgh)
-	}
-	Comment("Third block, rounds 0..61: F after round 61 is e after round 60.")
-	for j := 0; j < 16; j++ {
-		if j >= 4 {
-			for _, s := range st {
-				s.schedule(j)
-			}
-		}
-		niRounds(st, j, j == 15)
+	for _, step := range niSteps(st, ptr, nonce, 0) {
+		step()
 	}
 
 	Comment("H7 = IV7 + e60; the hash's top word is its byte swap.")
@@ -299,4 +227,94 @@ func scanSHANI() {
 	MOVB(U8(0), AL)
 	Store(AL, Return("found"))
 	RET()
+}
+
+// niSteps returns the per-nonce work of the SHA-NI kernel on the streams st,
+// stream i hashing nonce first+i, as steps of about four rounds each, so
+// that another kernel's steps can be interleaved with them. On
+// return from the last step each stream's abef holds e after round 60 of
+// the third block in its low dword.
+func niSteps(st []*niStream, ptr, nonce GPPhysical, first int) []func() {
+	dm := func(name string, word int) Mem { return Mem{Base: ptr, Disp: 4 * (off(name) + word)} }
+	var steps []func()
+	steps = append(steps, func() {
+		for i, s := range st {
+			LEAL(Mem{Base: nonce, Disp: first + i}, s.w3.As32())
+			BSWAPL(s.w3.As32())
+		}
+		Comment("Second block: state after round 3 is the precomputed one plus W3 in A and E.")
+		for _, s := range st {
+			MOVOU(dm("dNiSt4", 0), s.abef)
+			MOVOU(dm("dNiSt4", 4), s.cdgh)
+			MOVQ(s.w3, s.t)
+			PSHUFD(U8(0x11), s.t, s.t) // [0, W3, 0, W3]
+			PADDD(s.t, s.abef)
+			MOVOU(dm("dNiMsg0", 0), s.mreg[0])
+			PINSRD(U8(3), s.w3.As32(), s.mreg[0])
+			s.msg[0] = nmsg{r: s.mreg[0]}
+			for j := 1; j < 4; j++ {
+				var c [4]uint32
+				for i := range c {
+					c[i] = pad2(4*j + i)
+				}
+				s.msg[j] = nmsg{isConst: true, c: c}
+			}
+		}
+	})
+	for j := 1; j < 16; j++ {
+		steps = append(steps, func() {
+			for _, s := range st {
+				switch {
+				case j == 4:
+					// W[i-7..i-4] = W9..W12 = 0 and the sigma1 terms are
+					// per header: no SHA256MSG2 needed.
+					SHA256MSG1(s.msg[1].op(), s.mreg[0])
+					MOVOU(dm("dNiS4", 0), s.t)
+					PADDD(s.t, s.mreg[0])
+					s.msg[4] = nmsg{r: s.mreg[0]}
+				case j > 4:
+					s.schedule(j)
+				}
+			}
+			niRounds(st, j, false)
+		})
+	}
+	steps = append(steps, func() {
+		Comment("First hash = state + midstate, reordered into the third block's W0..W7.")
+		for _, s := range st {
+			MOVOU(dm("dNiMid", 0), s.t)
+			PADDD(s.t, s.abef)
+			MOVOU(dm("dNiMid", 4), s.t)
+			PADDD(s.t, s.cdgh)
+			// abef = [F E B A], cdgh = [H G D C] from dword 0 up.
+			MOVO(s.abef, s.mreg[0])
+			PUNPCKHQDQ(s.cdgh, s.mreg[0]) // [B A D C]
+			PSHUFD(U8(0xb1), s.mreg[0], s.mreg[0])
+			PUNPCKLQDQ(s.cdgh, s.abef) // [F E H G]
+			PSHUFD(U8(0xb1), s.abef, s.mreg[1])
+			s.msg[0] = nmsg{r: s.mreg[0]}
+			s.msg[1] = nmsg{r: s.mreg[1]}
+			for j := 2; j < 4; j++ {
+				var c [4]uint32
+				for i := range c {
+					c[i] = pad3(4*j + i)
+				}
+				s.msg[j] = nmsg{isConst: true, c: c}
+			}
+			MOVOU(c16.mem([]uint32{iv[5], iv[4], iv[1], iv[0]}), s.abef)
+			MOVOU(c16.mem([]uint32{iv[7], iv[6], iv[3], iv[2]}), s.cdgh)
+		}
+		Comment("Third block, rounds 0..61: F after round 61 is e after round 60.")
+	})
+	for j := 0; j < 16; j++ {
+		steps = append(steps, func() {
+			if j >= 4 {
+				for _, s := range st {
+					s.schedule(j)
+				}
+			}
+			niRounds(st, j, j == 15)
+		})
+	}
+	return steps
 }
