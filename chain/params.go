@@ -147,9 +147,11 @@ func powLimitBelow(bits uint) *big.Int {
 }
 
 // NetworkID is the name carried by the network's p2p protocols and topics:
-// "flint/" and the first 8 hex digits of the printed genesis hash (SPEC §10).
+// "flint/" and the last 8 hex digits of the printed genesis hash (SPEC §10:
+// the first digits are zeros on any network with real proof of work).
 func (p *Params) NetworkID() string {
-	return "flint/" + p.GenesisHash.String()[:8]
+	s := p.GenesisHash.String()
+	return "flint/" + s[len(s)-8:]
 }
 
 // CalcBlockSubsidy returns the subsidy of a block at height: BaseSubsidy

@@ -168,7 +168,7 @@ func TestDevNode(t *testing.T) {
 	node.stop(t)
 
 	// The data directory is kept: a restart resumes at the same tip.
-	node = start(t, "node", "--network", "regtest", "--datadir", dir, "--rpc.addr", rpcAddr)
+	node = start(t, "node", "--network", "regtest", "--p2p.off", "--datadir", dir, "--rpc.addr", rpcAddr)
 	eventually(t, "the restarted node", func() bool {
 		out, err := exec.Command(flintBin, append(rpcArgs, "getblockcount")...).Output()
 		n, _ := strconv.Atoi(strings.TrimSpace(string(out)))
@@ -180,7 +180,7 @@ func TestDevNode(t *testing.T) {
 func TestExternalMiner(t *testing.T) {
 	dir := t.TempDir()
 	rpcAddr := freePort(t)
-	node := start(t, "node", "--network", "regtest", "--datadir", dir, "--rpc.addr", rpcAddr)
+	node := start(t, "node", "--network", "regtest", "--p2p.off", "--datadir", dir, "--rpc.addr", rpcAddr)
 	rpcArgs := []string{"--network", "regtest", "--datadir", dir, "--rpc.url", rpcAddr}
 	eventually(t, "the node's RPC", func() bool {
 		return exec.Command(flintBin, append([]string{"rpc"}, append(rpcArgs, "getblockcount")...)...).Run() == nil

@@ -17,7 +17,7 @@ func TestMinePeriodAndClockOffset(t *testing.T) {
 	dir := t.TempDir()
 	rpcAddr := freePort(t)
 	params := chain.RegTestParams()
-	node := start(t, "node", "--network", "regtest", "--datadir", dir, "--rpc.addr", rpcAddr,
+	node := start(t, "node", "--network", "regtest", "--p2p.off", "--datadir", dir, "--rpc.addr", rpcAddr,
 		"--mine.period", "100ms", "--mine.address", chain.EncodeAddress(params, testKey()),
 		"--test.clockoffset", "3h")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

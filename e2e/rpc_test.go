@@ -29,7 +29,8 @@ func TestNodeRPCWalk(t *testing.T) {
 	rpcAddr := freePort(t)
 	params := chain.RegTestParams()
 	args := []string{"node", "--dev", "--dev.period", "200ms", "--datadir", dir, "--rpc.addr", rpcAddr,
-		"--mine.address", chain.EncodeAddress(params, testKey())}
+		"--mine.address", chain.EncodeAddress(params, testKey()),
+		"--p2p.listen", "/ip4/127.0.0.1/tcp/0", "--p2p.mdns=false", "--p2p.dht=false"}
 	node := start(t, args...)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -101,6 +102,11 @@ func TestNodeRPCWalk(t *testing.T) {
 			methods = append(methods, f[0]) // each line is "method [params]"
 		}
 	}
+	var netInfo rpc.NetworkInfo
+	if err := client.Call(ctx, "getnetworkinfo", nil, &netInfo); err != nil || len(netInfo.LocalAddresses) == 0 {
+		t.Fatalf("getnetworkinfo: %+v %v", netInfo, err)
+	}
+	self := netInfo.LocalAddresses[0]
 	valid := map[string][]any{
 		"getblockchaininfo": nil, "getbestblockhash": nil, "getblockcount": nil,
 		"getblockhash":       {1},
@@ -123,6 +129,10 @@ func TestNodeRPCWalk(t *testing.T) {
 		"reconsiderblock":   nil,
 		"help":              {"getblock"},
 		"stop":              nil, // last
+		"getpeerinfo":       nil, "getconnectioncount": nil, "listbanned": nil, "clearbanned": nil,
+		"setban":         {"127.0.0.2", "add", 60},
+		"addnode":        {self, "add"},
+		"disconnectnode": nil, // needs a connected peer: p2p's own tests
 	}
 	invalid := map[string][]any{
 		"getblockhash": {"ten"}, "getblock": {"nothex"}, "getblockheader": {42},
@@ -134,6 +144,8 @@ func TestNodeRPCWalk(t *testing.T) {
 		"getmempoolinfo": {1, 2}, "getrawmempool": {"yes", 2}, "getnetworkinfo": {1, 2},
 		"getmininginfo": {1, 2}, "help": {5}, "stop": {1, 2},
 		"getchaintips": {"all"}, "gettxoutsetinfo": {"muhash"},
+		"getpeerinfo": {1, 2}, "getconnectioncount": {1, 2}, "listbanned": {1, 2}, "clearbanned": {1, 2},
+		"setban": {"x", "ban"}, "addnode": {"notamultiaddr", "add"}, "disconnectnode": {"notapeerid"},
 	}
 	if len(methods) < 20 {
 		t.Fatalf("help lists %d methods: %q", len(methods), helpText)
@@ -145,7 +157,8 @@ func TestNodeRPCWalk(t *testing.T) {
 			continue
 		}
 		if p != nil || m == "getblockchaininfo" || m == "getbestblockhash" || m == "getblockcount" ||
-			m == "getmempoolinfo" || m == "getrawmempool" || m == "getnetworkinfo" || m == "getmininginfo" {
+			m == "getmempoolinfo" || m == "getrawmempool" || m == "getnetworkinfo" || m == "getmininginfo" ||
+			m == "getpeerinfo" || m == "getconnectioncount" || m == "listbanned" || m == "clearbanned" {
 			var out json.RawMessage
 			if err := client.Call(ctx, m, p, &out); err != nil {
 				t.Errorf("%s %v: %v", m, p, err)
@@ -206,7 +219,7 @@ func TestNodeRPCWalk(t *testing.T) {
 	beforeHeight, _ := client.GetBlockCount(ctx)
 	node.cmd.Process.Signal(syscall.SIGTERM)
 	node.wait(t, 5*time.Second)
-	node = start(t, "node", "--network", "regtest", "--datadir", dir, "--rpc.addr", rpcAddr)
+	node = start(t, "node", "--network", "regtest", "--p2p.off", "--datadir", dir, "--rpc.addr", rpcAddr)
 	client = dial(t, ctx, dir, rpcAddr)
 	after, err := client.GetBestBlockHash(ctx)
 	if err != nil || after != before {

@@ -19,7 +19,7 @@ import (
 func TestWalletPayment(t *testing.T) {
 	dir := t.TempDir()
 	rpcAddr := freePort(t)
-	node := start(t, "node", "--network", "regtest", "--datadir", dir, "--rpc.addr", rpcAddr)
+	node := start(t, "node", "--network", "regtest", "--p2p.off", "--datadir", dir, "--rpc.addr", rpcAddr)
 	t.Setenv("FLINT_WALLET_PASSPHRASE", "a passphrase for the e2e walk")
 	r := []string{"--network", "regtest", "--datadir", dir, "--rpc.url", rpcAddr}
 	rpcCall := func(args ...string) string { return flint(t, append(append([]string{"rpc"}, r...), args...)...) }

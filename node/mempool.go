@@ -75,6 +75,7 @@ func (n *Node) sendTx(_ context.Context, tx *chain.Tx) (chain.Hash, error) {
 	if err != nil {
 		return tx.TxID(), err
 	}
+	n.relayTxs(res.Accepted)
 	if res.Orphan {
 		return res.TxID, &rpc.Error{Code: rpc.CodeVerify,
 			Message: "transaction spends outputs the node does not know (held as an orphan until they appear)"}

@@ -51,8 +51,14 @@ func newMetrics(n *Node) *metrics {
 			Namespace: "flint", Name: "tip_height", Help: "Height of the main chain's tip.",
 		}, func() float64 { return float64(n.chain.BestState().Height) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Namespace: "flint", Name: "peers", Help: "Connected peers (the node runs alone until it has a p2p layer).",
-		}, func() float64 { return 0 }),
+			Namespace: "flint", Name: "peers", Help: "Connected peers (0 when the node runs alone).",
+		}, func() float64 {
+			if n.p2p == nil {
+				return 0
+			}
+			in, out := n.p2p.ConnectionCount()
+			return float64(in + out)
+		}),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Namespace: "flint", Name: "mempool_txs", Help: "Transactions in the mempool.",
 		}, func() float64 { return float64(n.mempool.Count()) }),
@@ -109,10 +115,11 @@ func (n *Node) serveMetrics(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
-// healthz answers 200 when the node is synced and 503 otherwise. Until the
-// p2p layer reports peers' heights, synced means the tip is recent: no
-// older than 12 target spacings (or two hours where the network does not
-// retarget).
+// healthz answers 200 when the node is synced and 503 otherwise. Synced
+// means the tip is recent — no older than 12 target spacings (or two hours
+// where the network does not retarget) — and, with p2p on, the node is not
+// syncing: not in initial download and holding every body of its best
+// header chain ("status": "syncing" until then).
 func (n *Node) healthz(w http.ResponseWriter, _ *http.Request) {
 	best := n.chain.BestState()
 	age := time.Since(best.Header.Timestamp())
@@ -120,12 +127,21 @@ func (n *Node) healthz(w http.ResponseWriter, _ *http.Request) {
 	if limit == 0 {
 		limit = 2 * time.Hour
 	}
-	synced := age <= limit
+	syncing := n.p2p != nil && (n.p2p.InitialDownload() || n.p2p.Progress() < 1)
+	synced := age <= limit && !syncing
+	status := "ok"
+	switch {
+	case syncing:
+		status = "syncing"
+	case !synced:
+		status = "stale"
+	}
 	w.Header().Set("Content-Type", "application/json")
 	if !synced {
 		w.WriteHeader(http.StatusServiceUnavailable)
 	}
 	json.NewEncoder(w).Encode(map[string]any{
+		"status":      status,
 		"synced":      synced,
 		"height":      best.Height,
 		"tip":         best.Hash,

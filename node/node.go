@@ -19,6 +19,7 @@ import (
 	"github.com/flint-chain/flint/explorer"
 	"github.com/flint-chain/flint/mempool"
 	"github.com/flint-chain/flint/miner"
+	"github.com/flint-chain/flint/p2p"
 	"github.com/flint-chain/flint/rpc"
 	"github.com/flint-chain/flint/sigverify"
 )
@@ -52,6 +53,9 @@ type Config struct {
 	// HTTPTestnet, when set, is a local testnet's testnet.json, whose nodes
 	// the explorer's testnet page follows.
 	HTTPTestnet string
+	// P2P configures the peer-to-peer layer; the node runs alone unless
+	// P2P.Enable is set.
+	P2P P2PConfig
 	// MempoolPolicy is the relay policy; zero fields take the defaults.
 	MempoolPolicy mempool.Policy
 	// SigVerifier checks signatures for the chain and the mempool;
@@ -75,6 +79,8 @@ type Node struct {
 	rpc     *rpc.Server
 	// explorer is the web explorer, nil when not serving.
 	explorer *explorer.Explorer
+	// p2p is the peer-to-peer layer, nil when the node runs alone.
+	p2p *p2p.Node
 	// rpcLn, metricsLn and httpLn are the bound listeners, nil when not
 	// serving.
 	rpcLn, metricsLn, httpLn net.Listener
@@ -152,6 +158,11 @@ func (n *Node) build(sigCache *chain.SigCache) error {
 	if err := n.newMempool(sigCache); err != nil {
 		return err
 	}
+	if cfg.P2P.Enable {
+		if err := n.newP2P(); err != nil {
+			return err
+		}
+	}
 	var prev chain.NotificationType = -1
 	c.Subscribe(func(ev chain.Notification) {
 		n.metrics.observe(ev, prev)
@@ -164,7 +175,7 @@ func (n *Node) build(sigCache *chain.SigCache) error {
 		n.miner, err = miner.New(miner.Config{
 			Params:       cfg.Params,
 			BestState:    c.BestState,
-			ProcessBlock: n.processBlock,
+			ProcessBlock: n.relayBlock,
 			PayTo:        cfg.MinePayTo,
 			Threads:      cfg.MineThreads,
 			Txs:          n.txSource(),
@@ -222,14 +233,34 @@ func (e *ListenError) Error() string {
 
 func (e *ListenError) Unwrap() error { return e.Err }
 
-// closeListeners closes the bound listeners of a node that will not run.
+// closeListeners closes the bound listeners and the p2p host of a node
+// that will not run.
 func (n *Node) closeListeners() {
+	if n.p2p != nil {
+		n.p2p.Close()
+	}
 	for _, ln := range []net.Listener{n.rpcLn, n.metricsLn, n.httpLn} {
 		if ln != nil {
 			ln.Close()
 		}
 	}
 }
+
+// Generate mines count blocks paying payTo on networks without
+// retargeting (regtest), announcing each to peers, and returns their
+// hashes.
+func (n *Node) Generate(ctx context.Context, count int, payTo [32]byte) ([]chain.Hash, error) {
+	if n.miner == nil {
+		return nil, errors.New("node: no miner on this network")
+	}
+	return n.miner.Generate(ctx, count, payTo)
+}
+
+// P2P returns the node's p2p layer, nil when it runs alone.
+func (n *Node) P2P() *p2p.Node { return n.p2p }
+
+// Mempool returns the node's transaction pool.
+func (n *Node) Mempool() *mempool.TxPool { return n.mempool }
 
 // Chain returns the node's chain engine.
 func (n *Node) Chain() *chain.BlockChain { return n.chain }
@@ -251,6 +282,9 @@ func (n *Node) Run(ctx context.Context) error {
 	if n.httpLn != nil {
 		n.log.Info("serving the explorer", "url", "http://"+n.httpLn.Addr().String())
 		parts = append(parts, n.serveExplorer)
+	}
+	if n.p2p != nil {
+		parts = append(parts, n.p2p.Run)
 	}
 	switch {
 	case n.cfg.DevPeriod > 0:

@@ -16,7 +16,7 @@ import (
 func (n *Node) newRPCServer(stop func()) (*rpc.Server, error) {
 	cfg := rpc.Config{
 		Params:        n.cfg.Params,
-		Chain:         n.chain,
+		Chain:         relayingChain{n.chain, n},
 		BlockTemplate: n.blockTemplate,
 		MinerStatus:   n.minerStatus,
 		Stop:          stop,
@@ -28,6 +28,11 @@ func (n *Node) newRPCServer(stop func()) (*rpc.Server, error) {
 	// Blocks on demand are for regtest (and so the dev node) only.
 	if n.cfg.Params.NoRetarget && n.miner != nil {
 		cfg.Generate = n.generate
+	}
+	cfg.NetworkInfo = n.networkInfo
+	if n.p2p != nil {
+		cfg.Network = netRPC{n.p2p}
+		cfg.SyncState = n.syncState
 	}
 	n.wireMempoolRPC(&cfg)
 	if err := n.wireGetWork(&cfg); err != nil {

@@ -44,6 +44,16 @@ const (
 	CodeVerifyAlreadyInChain = -27
 	// CodeMempoolDisabled: the node runs without a mempool.
 	CodeMempoolDisabled = -33
+	// CodeNodeNotAdded: addnode remove of a node that was not added.
+	CodeNodeNotAdded = -24
+	// CodeNodeNotConnected: disconnectnode of a peer that is not connected,
+	// or addnode onetry that could not connect.
+	CodeNodeNotConnected = -29
+	// CodeInvalidIPOrSubnet: setban of something that is neither a peer ID
+	// nor an IP address, or a remove of a ban that does not exist.
+	CodeInvalidIPOrSubnet = -30
+	// CodeP2PDisabled: a network method on a node running without p2p.
+	CodeP2PDisabled = -31
 )
 
 // Error is a JSON-RPC error object. Handlers return it to choose the code;

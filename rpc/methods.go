@@ -44,7 +44,7 @@ func (m *method) usage() string {
 // registry returns every method by name. Each area adds its own table.
 func registry() map[string]*method {
 	all := map[string]*method{}
-	for _, table := range [][]*method{chainMethods, mempoolMethods, miningMethods, controlMethods} {
+	for _, table := range [][]*method{chainMethods, mempoolMethods, miningMethods, controlMethods, networkMethods} {
 		for _, m := range table {
 			if all[m.name] != nil {
 				panic("rpc: method registered twice: " + m.name)

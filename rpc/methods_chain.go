@@ -35,7 +35,7 @@ var chainMethods = []*method{
 
 func getBlockchainInfo(_ context.Context, s *Server, _ args) (any, error) {
 	best := s.cfg.Chain.BestState()
-	return BlockchainInfo{
+	info := BlockchainInfo{
 		Chain:                s.cfg.Params.Name,
 		Blocks:               best.Height,
 		Headers:              best.HeaderHeight,
@@ -47,8 +47,14 @@ func getBlockchainInfo(_ context.Context, s *Server, _ args) (any, error) {
 		MedianTime:           best.MedianTime,
 		ChainWork:            workHex(best.WorkSum),
 		InitialBlockDownload: time.Since(best.Header.Timestamp()) > maxTipAge,
+		VerificationProgress: 1,
 		Warnings:             "",
-	}, nil
+	}
+	if s.cfg.SyncState != nil {
+		st := s.cfg.SyncState()
+		info.InitialBlockDownload, info.VerificationProgress = st.InitialBlockDownload, st.VerificationProgress
+	}
+	return info, nil
 }
 
 func getBestBlockHash(_ context.Context, s *Server, _ args) (any, error) {

@@ -106,6 +106,14 @@ type Config struct {
 	// NetworkInfo describes the p2p side (getnetworkinfo); without it the
 	// node reports itself alone.
 	NetworkInfo func() NetworkInfo
+	// Network is the p2p layer (getpeerinfo, addnode, setban, …); without
+	// it those methods answer CodeP2PDisabled. A method returning an
+	// *Error passes its code on; any other error answers
+	// CodeInvalidParameter.
+	Network Network
+	// SyncState reports initial download and verification progress
+	// (getblockchaininfo); without it they are derived from the tip's age.
+	SyncState func() SyncState
 	// Stop asks the node to shut down (stop). It must not block until the
 	// shutdown completes: Serve is part of that shutdown.
 	Stop func()

@@ -1,6 +1,7 @@
 package rpc
 
 import (
+	"context"
 	"time"
 
 	"github.com/flint-chain/flint/chain"
@@ -23,6 +24,7 @@ type BlockchainInfo struct {
 	MedianTime           int64      `json:"mediantime"`
 	ChainWork            string     `json:"chainwork"`
 	InitialBlockDownload bool       `json:"initialblockdownload"`
+	VerificationProgress float64    `json:"verificationprogress"`
 	Warnings             string     `json:"warnings"`
 }
 
@@ -168,7 +170,58 @@ type NetworkInfo struct {
 	ConnectionsIn   int      `json:"connections_in"`
 	ConnectionsOut  int      `json:"connections_out"`
 	LocalAddresses  []string `json:"localaddresses"`
-	Warnings        string   `json:"warnings"`
+	// PeerID is the node's libp2p peer ID ("" when it runs alone).
+	PeerID   string `json:"peerid"`
+	Warnings string `json:"warnings"`
+}
+
+// PeerInfo is one entry of getpeerinfo.
+type PeerInfo struct {
+	ID         string     `json:"id"`
+	Addr       string     `json:"addr"`
+	Addrs      []string   `json:"addrs"`
+	Inbound    bool       `json:"inbound"`
+	BestHeight uint32     `json:"bestheight"`
+	BestHash   chain.Hash `json:"besthash"`
+	// PingTime is in seconds, as Bitcoin Core's pingtime.
+	PingTime  float64 `json:"pingtime"`
+	BytesSent int64   `json:"bytessent"`
+	BytesRecv int64   `json:"bytesrecv"`
+	BanScore  int     `json:"banscore"`
+	// ConnTime is the Unix time the connection opened.
+	ConnTime int64 `json:"conntime"`
+	Syncing  bool  `json:"syncing"`
+}
+
+// BannedEntry is one entry of listbanned.
+type BannedEntry struct {
+	// Address is a peer ID or an IP address.
+	Address     string `json:"address"`
+	BannedUntil int64  `json:"banned_until"`
+	Reason      string `json:"ban_reason"`
+}
+
+// SyncState is what the p2p layer knows of the node's sync, for
+// getblockchaininfo.
+type SyncState struct {
+	InitialBlockDownload bool
+	// VerificationProgress is in [0, 1].
+	VerificationProgress float64
+}
+
+// Network is the node's p2p layer as the RPC server uses it; every method
+// may be called concurrently.
+type Network interface {
+	Peers() []PeerInfo
+	// AddNode adds (cmd "add"), removes ("remove") or dials once
+	// ("onetry") a peer by its full multiaddr.
+	AddNode(ctx context.Context, addr, cmd string) error
+	Disconnect(id string) error
+	// SetBan bans (cmd "add") a peer ID or IP for the given time, or lifts
+	// ("remove") its ban.
+	SetBan(target, cmd string, d time.Duration) error
+	ListBanned() []BannedEntry
+	ClearBanned()
 }
 
 // MinerStatus is what the node's miner reports for getmininginfo.

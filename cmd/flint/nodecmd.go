@@ -80,11 +80,14 @@ var configFlags = []cli.Flag{
 	altsrc.NewStringFlag(sigVerifyFlag),
 }
 
+// nodeConfigFlags are every setting a config file can give.
+var nodeConfigFlags = append(append([]cli.Flag{}, configFlags...), p2pConfigFlags...)
+
 var nodeCommand = &cli.Command{
 	Name:   "node",
 	Usage:  "run a full node",
-	Flags:  append(append([]cli.Flag{}, configFlags...), mineFlag, devFlag, configFlag, clockOffsetFlag),
-	Before: altsrc.InitInputSourceWithContext(configFlags, altsrc.NewTomlSourceFromFlagFunc(configFlag.Name)),
+	Flags:  append(append([]cli.Flag{}, nodeConfigFlags...), mineFlag, devFlag, configFlag, clockOffsetFlag),
+	Before: altsrc.InitInputSourceWithContext(nodeConfigFlags, altsrc.NewTomlSourceFromFlagFunc(configFlag.Name)),
 	Action: runNode,
 }
 
@@ -114,6 +117,9 @@ func runNode(ctx *cli.Context) (err error) {
 		RPCUser:     ctx.String(rpcUserFlag.Name),
 		RPCPassword: ctx.String(rpcPasswordFlag.Name),
 		Logger:      log,
+	}
+	if cfg.P2P, err = p2pConfig(ctx, params, dev); err != nil {
+		return err
 	}
 	if off := ctx.Duration(clockOffsetFlag.Name); off != 0 {
 		cfg.Now = func() time.Time { return time.Now().Add(off) }

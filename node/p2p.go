@@ -1,0 +1,99 @@
+package node
+
+import (
+	"context"
+	"path/filepath"
+	"strconv"
+
+	"github.com/flint-chain/flint/chain"
+	"github.com/flint-chain/flint/mempool"
+	"github.com/flint-chain/flint/p2p"
+)
+
+// P2PConfig configures the node's peer-to-peer layer.
+type P2PConfig struct {
+	// Enable starts the layer; without it the node runs alone.
+	Enable bool
+	// Listen are the multiaddrs to listen on (port 0: OS-assigned).
+	Listen []string
+	// Bootstrap are full multiaddrs (…/p2p/<id>) dialled at start and
+	// redialled when the link drops.
+	Bootstrap []string
+	// MDNS finds peers on the local network; DHT runs the Kademlia DHT.
+	MDNS, DHT bool
+}
+
+// DefaultListenAddrs are the listen addresses for a P2P port: TCP and
+// QUIC on every IPv4 interface.
+func DefaultListenAddrs(port uint16) []string {
+	return []string{
+		"/ip4/0.0.0.0/tcp/" + strconv.Itoa(int(port)),
+		"/ip4/0.0.0.0/udp/" + strconv.Itoa(int(port)) + "/quic-v1",
+	}
+}
+
+// newP2P builds the p2p layer on the node's chain and mempool.
+func (n *Node) newP2P() error {
+	c, mp, cfg := n.chain, n.mempool, n.cfg.P2P
+	listen := cfg.Listen
+	if len(listen) == 0 {
+		listen = DefaultListenAddrs(n.cfg.Params.DefaultP2PPort)
+	}
+	var err error
+	n.p2p, err = p2p.New(p2p.Config{
+		Params:        n.cfg.Params,
+		DataDir:       filepath.Join(n.cfg.DataDir, "p2p"),
+		ListenAddrs:   listen,
+		Bootstrap:     cfg.Bootstrap,
+		MDNS:          cfg.MDNS,
+		DHT:           cfg.DHT,
+		Registerer:    n.metrics.registry,
+		Logger:        n.cfg.Logger,
+		Now:           n.cfg.Now,
+		BestState:     c.BestState,
+		ProcessBlock:  n.processBlock,
+		HaveBlock:     func(h chain.Hash) bool { _, err := c.HeaderByHash(h); return err == nil },
+		BlockByHash:   c.BlockByHash,
+		LocateHeaders: c.LocateHeaders,
+		HeaderLocator: c.BlockLocator,
+		HaveTx:        mp.Has,
+		AcceptTx: func(tx *chain.Tx, peer string) ([]*chain.Tx, error) {
+			res, err := mp.AcceptTx(tx, mempool.PeerID(peer))
+			return res.Accepted, err
+		},
+		IsConsensusError: mempool.IsConsensusError,
+		PeerGone:         func(peer string) { mp.RemovePeer(mempool.PeerID(peer)) },
+	})
+	return err
+}
+
+// relayBlock processes a block found or handed in locally (the miner,
+// submitblock) and announces it when it was stored.
+func (n *Node) relayBlock(ctx context.Context, b *chain.Block) (chain.ProcessResult, error) {
+	res, err := n.processBlock(ctx, b)
+	if err == nil && !res.Orphan && n.p2p != nil {
+		n.p2p.PublishBlock(b)
+	}
+	return res, err
+}
+
+// relayTxs announces transactions that entered the pool from this node.
+func (n *Node) relayTxs(txs []*chain.Tx) {
+	if n.p2p == nil {
+		return
+	}
+	for _, tx := range txs {
+		n.p2p.PublishTx(tx)
+	}
+}
+
+// relayingChain is the chain as the RPC server sees it: a block submitted
+// over RPC is announced to peers.
+type relayingChain struct {
+	*chain.BlockChain
+	n *Node
+}
+
+func (r relayingChain) ProcessBlock(ctx context.Context, b *chain.Block) (chain.ProcessResult, error) {
+	return r.n.relayBlock(ctx, b)
+}

@@ -1,0 +1,468 @@
+package p2p
+
+import (
+	"context"
+	"errors"
+	"math/big"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/flint-chain/flint/chain"
+)
+
+// Sync settings (docs/p2p.md).
+const (
+	// blocksPerRequest is the number of bodies asked for in one getblocks.
+	blocksPerRequest = 16
+	// maxRequestsPerPeer bounds the body requests in flight to one peer.
+	maxRequestsPerPeer = 4
+	// downloadWindow is how far past the connected tip bodies are asked
+	// for, so that one slow peer holds back at most this many blocks.
+	downloadWindow = 1024
+	// ibdMaxBehind: a best block this many blocks behind the best header
+	// means initial download (SPEC §10).
+	ibdMaxBehind = 2000
+	// ibdProgressTimeout ends initial download when no requested body
+	// has connected for this long (SPEC §10).
+	ibdProgressTimeout = 60 * time.Second
+	// peerCooldown is how long a peer that stalled or lacked blocks gets
+	// no body requests.
+	peerCooldown = 10 * time.Second
+	// progressInterval is the least time between two progress lines.
+	progressInterval = 5 * time.Second
+	// syncTick drives the stall checks, the IBD state and the progress log.
+	syncTick = time.Second
+)
+
+// syncEvent is something the sync loop acts on.
+type syncEvent struct {
+	kind    syncEventKind
+	peer    peer.ID
+	hashes  []chain.Hash // blocks: the request
+	count   int          // headers: headers received; blocks: processed
+	full    bool         // headers: the reply was full (ask again)
+	err     error
+	penalty int // points the peer earned
+}
+
+type syncEventKind int
+
+const (
+	evStatus syncEventKind = iota
+	evPeerGone
+	evHeadersFrom
+	evHeadersDone
+	evBlocksDone
+)
+
+// syncer is headers-first download. One goroutine (run) owns the window:
+// which peer headers come from, which bodies are in flight with whom.
+// Requests run in worker goroutines that report back through events.
+type syncer struct {
+	n      *Node
+	events chan syncEvent
+
+	// Owned by run.
+	headerPeer  peer.ID              // headers are being fetched from it, "" if none
+	headersDone map[peer.ID]*big.Int // the status work a peer's headers were fetched to
+	askHeaders  map[peer.ID]bool     // peers to ask for headers regardless of work
+	inflight    map[chain.Hash]peer.ID
+	perPeer     map[peer.ID]int
+	cooldown    map[peer.ID]time.Time
+	lastLog     time.Time
+	logHeight   uint32
+
+	// lastProgress is when a requested body last connected (unix nanos).
+	lastProgress atomic.Int64
+	// ibd is the initial-download state, updated by run.
+	ibd atomic.Bool
+	// busyMu guards busy: the peers sync is fetching from (getpeerinfo).
+	busyMu sync.Mutex
+	busy   map[peer.ID]bool
+}
+
+func newSyncer(n *Node) *syncer {
+	s := &syncer{
+		n:           n,
+		events:      make(chan syncEvent, 256),
+		headersDone: map[peer.ID]*big.Int{},
+		askHeaders:  map[peer.ID]bool{},
+		inflight:    map[chain.Hash]peer.ID{},
+		perPeer:     map[peer.ID]int{},
+		cooldown:    map[peer.ID]time.Time{},
+		busy:        map[peer.ID]bool{},
+	}
+	s.lastProgress.Store(n.now().UnixNano())
+	s.ibd.Store(true)
+	return s
+}
+
+// send hands an event to the loop; it gives up when the node stops.
+func (s *syncer) send(ev syncEvent) {
+	select {
+	case s.events <- ev:
+	case <-s.n.ctx.Done():
+	}
+}
+
+func (s *syncer) statusUpdated(p peer.ID) { s.send(syncEvent{kind: evStatus, peer: p}) }
+func (s *syncer) peerGone(p peer.ID)      { s.send(syncEvent{kind: evPeerGone, peer: p}) }
+
+// headersFrom asks p for headers: it sent a block whose parent is unknown.
+// It never blocks a validator: with the queue full the request is dropped.
+func (s *syncer) headersFrom(p peer.ID) {
+	select {
+	case s.events <- syncEvent{kind: evHeadersFrom, peer: p}:
+	default:
+	}
+}
+
+// inIBD reports whether the node is in initial download.
+func (s *syncer) inIBD() bool { return s.ibd.Load() }
+
+// syncingWith reports whether sync is fetching from p.
+func (s *syncer) syncingWith(p peer.ID) bool {
+	s.busyMu.Lock()
+	defer s.busyMu.Unlock()
+	return s.busy[p]
+}
+
+func (s *syncer) setBusy(p peer.ID, on bool) {
+	s.busyMu.Lock()
+	defer s.busyMu.Unlock()
+	if on {
+		s.busy[p] = true
+	} else {
+		delete(s.busy, p)
+	}
+}
+
+// run is the sync loop; it returns when ctx ends.
+func (s *syncer) run(ctx context.Context) {
+	tick := time.NewTicker(syncTick)
+	defer tick.Stop()
+	s.updateIBD()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ev := <-s.events:
+			s.handle(ev)
+		case <-tick.C:
+			s.updateIBD()
+			s.logProgress()
+		}
+		s.schedule(ctx)
+	}
+}
+
+// handle applies one event to the loop's state.
+func (s *syncer) handle(ev syncEvent) {
+	n := s.n
+	if ev.penalty > 0 {
+		n.misbehave(ev.peer, ev.penalty, "sync: "+errString(ev.err))
+	}
+	switch ev.kind {
+	case evStatus:
+		delete(s.headersDone, ev.peer) // a new status may announce more
+	case evPeerGone:
+		delete(s.headersDone, ev.peer)
+		delete(s.askHeaders, ev.peer)
+		delete(s.cooldown, ev.peer)
+		if s.headerPeer == ev.peer {
+			s.headerPeer = ""
+		}
+	case evHeadersFrom:
+		s.askHeaders[ev.peer] = true
+	case evHeadersDone:
+		s.headerPeer = ""
+		s.setBusy(ev.peer, s.perPeer[ev.peer] > 0)
+		switch {
+		case ev.err != nil:
+			s.cooldown[ev.peer] = n.now().Add(peerCooldown)
+			s.headersDone[ev.peer] = workOf(n.peers.status(ev.peer))
+		case ev.full:
+			s.askHeaders[ev.peer] = true // there is more
+		default:
+			s.headersDone[ev.peer] = workOf(n.peers.status(ev.peer))
+		}
+	case evBlocksDone:
+		for _, h := range ev.hashes {
+			delete(s.inflight, h)
+		}
+		s.perPeer[ev.peer]--
+		if s.perPeer[ev.peer] <= 0 {
+			delete(s.perPeer, ev.peer)
+			s.setBusy(ev.peer, s.headerPeer == ev.peer)
+		}
+		if ev.count > 0 {
+			s.lastProgress.Store(n.now().UnixNano())
+		}
+		if ev.err != nil || ev.count < len(ev.hashes) {
+			// It stalled or lacks the rest: others get them for a while.
+			s.cooldown[ev.peer] = n.now().Add(peerCooldown)
+		}
+	}
+}
+
+// schedule starts the requests the state calls for: headers from the best
+// peer ahead of us, bodies from every useful peer with room.
+func (s *syncer) schedule(ctx context.Context) {
+	if ctx.Err() != nil {
+		return
+	}
+	s.scheduleHeaders(ctx)
+	if s.n.cfg.ProcessHeaders != nil && s.n.cfg.NextBlocksToDownload != nil {
+		s.scheduleBodies(ctx)
+	}
+}
+
+// scheduleHeaders asks the peer with the most work beyond our best header
+// (or one that sent a block we cannot place) for headers.
+func (s *syncer) scheduleHeaders(ctx context.Context) {
+	if s.headerPeer != "" {
+		return
+	}
+	n := s.n
+	_, _, ourWork := s.bestHeader()
+	now := n.now()
+	var best peer.ID
+	var bestWork *big.Int
+	for _, p := range n.host.Network().Peers() {
+		st := n.peers.status(p)
+		if st == nil || now.Before(s.cooldown[p]) {
+			continue
+		}
+		w := workOf(st)
+		ahead := w.Cmp(ourWork) > 0
+		if done := s.headersDone[p]; done != nil && done.Cmp(w) >= 0 {
+			ahead = false // fetched to this status already
+		}
+		if !ahead && !s.askHeaders[p] {
+			continue
+		}
+		if best == "" || w.Cmp(bestWork) > 0 {
+			best, bestWork = p, w
+		}
+	}
+	if best == "" {
+		return
+	}
+	delete(s.askHeaders, best)
+	s.headerPeer = best
+	s.setBusy(best, true)
+	n.goRun(func() { s.send(s.fetchHeaders(ctx, best)) })
+}
+
+// fetchHeaders runs one getheaders exchange with p and hands the headers
+// to the chain. Without the chain's header path it fetches the bodies of
+// the reply in order instead.
+func (s *syncer) fetchHeaders(ctx context.Context, p peer.ID) syncEvent {
+	n := s.n
+	ev := syncEvent{kind: evHeadersDone, peer: p}
+	locator := s.locator()
+	headers, err := n.requestHeaders(ctx, p, locator)
+	if err != nil {
+		ev.err, ev.penalty = err, requestPenalty(err)
+		return ev
+	}
+	ev.count, ev.full = len(headers), len(headers) == MaxHeadersPerReply
+	if len(headers) == 0 {
+		return ev
+	}
+	if n.cfg.ProcessHeaders == nil {
+		return s.fetchBodiesInOrder(ctx, p, headers, ev)
+	}
+	if _, err := n.cfg.ProcessHeaders(ctx, headers); err != nil {
+		ev.err = err
+		if provablyInvalid(err) {
+			ev.penalty = scoreInvalid
+		} else if errors.Is(err, chain.ErrorKind("ErrMissingParent")) || errors.Is(err, chain.ErrorKind("ErrHeadersNotContinuous")) {
+			ev.penalty = scoreUnsolicited
+		}
+		ev.full = false
+	}
+	return ev
+}
+
+// fetchBodiesInOrder fetches and processes the blocks of headers we lack,
+// in order, from p: sync for a chain without a header path.
+func (s *syncer) fetchBodiesInOrder(ctx context.Context, p peer.ID, headers []chain.Header, ev syncEvent) syncEvent {
+	n := s.n
+	var want []chain.Hash
+	for i := range headers {
+		if h := headers[i].BlockHash(); !n.cfg.HaveBlock(h) {
+			want = append(want, h)
+		}
+	}
+	for len(want) > 0 && ctx.Err() == nil {
+		batch := want[:min(len(want), MaxBlocksPerRequest)]
+		blocks, err := n.requestBlocks(ctx, p, batch)
+		for _, b := range blocks {
+			if _, perr := n.cfg.ProcessBlock(ctx, b); perr != nil && provablyInvalid(perr) {
+				ev.err, ev.penalty, ev.full = perr, scoreInvalid, false
+				return ev
+			}
+			s.lastProgress.Store(n.now().UnixNano())
+		}
+		if err != nil || len(blocks) == 0 {
+			ev.err, ev.penalty, ev.full = err, requestPenalty(err), false
+			return ev
+		}
+		want = want[len(blocks):]
+	}
+	return ev
+}
+
+// scheduleBodies fills every useful peer's request slots with the next
+// missing bodies of the best header chain.
+func (s *syncer) scheduleBodies(ctx context.Context) {
+	n := s.n
+	best := n.cfg.BestState()
+	now := n.now()
+	skip := func(h chain.Hash) bool { _, ok := s.inflight[h]; return ok }
+	for _, p := range n.host.Network().Peers() {
+		st := n.peers.status(p)
+		if st == nil || st.BestBlockHeight <= best.Height || now.Before(s.cooldown[p]) {
+			continue
+		}
+		for s.perPeer[p] < maxRequestsPerPeer {
+			hashes := n.cfg.NextBlocksToDownload(blocksPerRequest, downloadWindow, skip)
+			if len(hashes) == 0 {
+				return
+			}
+			for _, h := range hashes {
+				s.inflight[h] = p
+			}
+			s.perPeer[p]++
+			s.setBusy(p, true)
+			n.goRun(func() { s.send(s.fetchBodies(ctx, p, hashes)) })
+		}
+	}
+}
+
+// fetchBodies runs one getblocks exchange with p, bounded by the stall
+// timeout, and hands the blocks to the chain as they arrive.
+func (s *syncer) fetchBodies(ctx context.Context, p peer.ID, hashes []chain.Hash) syncEvent {
+	n := s.n
+	ev := syncEvent{kind: evBlocksDone, peer: p, hashes: hashes}
+	rctx, cancel := context.WithTimeout(ctx, n.cfg.StallTimeout)
+	defer cancel()
+	blocks, err := n.requestBlocks(rctx, p, hashes)
+	if err != nil {
+		ev.err, ev.penalty = err, requestPenalty(err)
+	}
+	for _, b := range blocks {
+		if _, perr := n.cfg.ProcessBlock(ctx, b); perr != nil {
+			if provablyInvalid(perr) {
+				ev.err, ev.penalty = perr, scoreInvalid
+				return ev
+			}
+			continue
+		}
+		ev.count++
+	}
+	return ev
+}
+
+// requestPenalty returns the points a failed request costs the peer: a
+// protocol fault its points, a stall scoreStall, a refusal nothing.
+func requestPenalty(err error) int {
+	if err == nil {
+		return 0
+	}
+	if pts := faultPoints(err); pts > 0 {
+		return pts
+	}
+	var code errCode
+	if errors.As(err, &code) {
+		return 0
+	}
+	if errors.Is(err, context.DeadlineExceeded) || isTimeout(err) {
+		return scoreStall
+	}
+	return 0
+}
+
+// isTimeout reports whether err is a network timeout.
+func isTimeout(err error) bool {
+	var t interface{ Timeout() bool }
+	return errors.As(err, &t) && t.Timeout()
+}
+
+// locator returns the locator of the best header chain (or of the main
+// chain for a chain without a header path).
+func (s *syncer) locator() []chain.Hash {
+	if s.n.cfg.HeaderLocator != nil {
+		return s.n.cfg.HeaderLocator()
+	}
+	return nil
+}
+
+// bestHeader returns our best header's hash, height and work.
+func (s *syncer) bestHeader() (chain.Hash, uint32, *big.Int) {
+	if s.n.cfg.BestHeader != nil {
+		return s.n.cfg.BestHeader()
+	}
+	b := s.n.cfg.BestState()
+	return b.Hash, b.Height, b.WorkSum
+}
+
+// updateIBD recomputes the initial-download state (SPEC §10): the best
+// block older than the network's threshold, or far behind the best
+// header, and requested bodies still connecting.
+func (s *syncer) updateIBD() {
+	n := s.n
+	best := n.cfg.BestState()
+	_, hdrHeight, _ := s.bestHeader()
+	now := n.now()
+	maxAge := 24 * time.Hour
+	if n.cfg.Params.Name != "main" {
+		maxAge = time.Hour
+	}
+	behind := now.Sub(best.Header.Timestamp()) > maxAge || hdrHeight > best.Height+ibdMaxBehind
+	stalled := now.Sub(time.Unix(0, s.lastProgress.Load())) > ibdProgressTimeout
+	s.ibd.Store(behind && !stalled)
+}
+
+// progress reports how far sync has come: best block height over best
+// header height.
+func (s *syncer) progress() float64 {
+	best := s.n.cfg.BestState()
+	_, hdr, _ := s.bestHeader()
+	if hdr <= best.Height || hdr == 0 {
+		return 1
+	}
+	return float64(best.Height) / float64(hdr)
+}
+
+// logProgress logs headers, blocks, rate and time left while behind, at
+// most every progressInterval.
+func (s *syncer) logProgress() {
+	n := s.n
+	now := n.now()
+	if now.Sub(s.lastLog) < progressInterval {
+		return
+	}
+	best := n.cfg.BestState()
+	_, hdr, _ := s.bestHeader()
+	if s.lastLog.IsZero() || best.Height == s.logHeight || hdr <= best.Height {
+		s.lastLog, s.logHeight = now, best.Height
+		return
+	}
+	rate := float64(best.Height-s.logHeight) / now.Sub(s.lastLog).Seconds()
+	left := time.Duration(float64(hdr-best.Height)/rate) * time.Second
+	n.log.Info("syncing", "headers", hdr, "blocks", best.Height, "blocks/s", int(rate),
+		"left", left.Round(time.Second), "progress", s.progress())
+	s.lastLog, s.logHeight = now, best.Height
+}
+
+func errString(err error) string {
+	if err == nil {
+		return "protocol fault"
+	}
+	return err.Error()
+}
