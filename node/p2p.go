@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"math/big"
 	"path/filepath"
 	"strconv"
 
@@ -41,22 +42,32 @@ func (n *Node) newP2P() error {
 	}
 	var err error
 	n.p2p, err = p2p.New(p2p.Config{
-		Params:        n.cfg.Params,
-		DataDir:       filepath.Join(n.cfg.DataDir, "p2p"),
-		ListenAddrs:   listen,
-		Bootstrap:     cfg.Bootstrap,
-		MDNS:          cfg.MDNS,
-		DHT:           cfg.DHT,
-		Registerer:    n.metrics.registry,
-		Logger:        n.cfg.Logger,
-		Now:           n.cfg.Now,
-		BestState:     c.BestState,
-		ProcessBlock:  n.processBlock,
-		HaveBlock:     func(h chain.Hash) bool { _, err := c.HeaderByHash(h); return err == nil },
-		BlockByHash:   c.BlockByHash,
-		LocateHeaders: c.LocateHeaders,
-		HeaderLocator: c.BlockLocator,
-		HaveTx:        mp.Has,
+		Params:      n.cfg.Params,
+		DataDir:     filepath.Join(n.cfg.DataDir, "p2p"),
+		ListenAddrs: listen,
+		Bootstrap:   cfg.Bootstrap,
+		MDNS:        cfg.MDNS,
+		DHT:         cfg.DHT,
+		Registerer:  n.metrics.registry,
+		Logger:      n.cfg.Logger,
+		Now:         n.cfg.Now,
+		BestState:   c.BestState,
+		BestHeader: func() (chain.Hash, uint32, *big.Int) {
+			b := c.BestState()
+			return b.HeaderHash, b.HeaderHeight, b.HeaderWorkSum
+		},
+		ProcessBlock: n.processBlock,
+		ProcessHeaders: func(ctx context.Context, headers []chain.Header) (int, error) {
+			res, err := c.ProcessHeaders(ctx, headers)
+			return res.Accepted, err
+		},
+		HaveBlock:            c.HaveBlock,
+		HaveHeader:           c.HaveHeader,
+		BlockByHash:          c.BlockByHash,
+		LocateHeaders:        c.LocateHeaders,
+		HeaderLocator:        c.HeaderLocator,
+		NextBlocksToDownload: c.NextBlocksToDownload,
+		HaveTx:               mp.Has,
 		AcceptTx: func(tx *chain.Tx, peer string) ([]*chain.Tx, error) {
 			res, err := mp.AcceptTx(tx, mempool.PeerID(peer))
 			return res.Accepted, err

@@ -199,11 +199,14 @@ func (n *Node) validateBlock(ctx context.Context, from peer.ID, m *pubsub.Messag
 	}
 	res, err := n.cfg.ProcessBlock(ctx, b)
 	switch {
-	case err == nil && res.Orphan:
+	case err == nil && (res.Orphan || res.AwaitingParent):
+		// Stored or held, not connected: sync fetches what is missing.
 		n.sync.headersFrom(from)
 		return n.verdict("blocks", pubsub.ValidationIgnore)
-	case err == nil:
+	case err == nil && res.MainChain:
 		return n.verdict("blocks", pubsub.ValidationAccept)
+	case err == nil:
+		return n.verdict("blocks", pubsub.ValidationIgnore) // a side chain: stored, not relayed
 	case provablyInvalid(err):
 		n.misbehave(from, scoreInvalid, "gossiped an invalid block: "+err.Error())
 		return n.verdict("blocks", pubsub.ValidationReject)

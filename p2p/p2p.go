@@ -66,8 +66,7 @@ type Config struct {
 	// ProcessBlock validates and stores a block (gossip and sync alike).
 	ProcessBlock func(ctx context.Context, b *chain.Block) (chain.ProcessResult, error)
 	// ProcessHeaders validates and stores a batch of headers; it returns
-	// how many leading headers of the batch are now in the index. When nil
-	// sync falls back to fetching the blocks of a headers reply in order.
+	// how many leading headers of the batch are now in the index.
 	ProcessHeaders func(ctx context.Context, headers []chain.Header) (accepted int, err error)
 	// HaveBlock reports whether a block's body is stored.
 	HaveBlock func(h chain.Hash) bool
@@ -136,8 +135,10 @@ type Node struct {
 // New builds the host, binds its listeners, starts gossip and the request
 // handlers. Peers are dialled once Run starts.
 func New(cfg Config) (*Node, error) {
-	if cfg.Params == nil || cfg.DataDir == "" || cfg.BestState == nil || cfg.ProcessBlock == nil ||
-		cfg.HaveBlock == nil || cfg.BlockByHash == nil || cfg.LocateHeaders == nil || cfg.AcceptTx == nil {
+	if cfg.Params == nil || cfg.DataDir == "" || cfg.BestState == nil || cfg.BestHeader == nil ||
+		cfg.ProcessBlock == nil || cfg.ProcessHeaders == nil || cfg.HaveBlock == nil || cfg.HaveHeader == nil ||
+		cfg.BlockByHash == nil || cfg.LocateHeaders == nil || cfg.HeaderLocator == nil ||
+		cfg.NextBlocksToDownload == nil || cfg.AcceptTx == nil {
 		return nil, errors.New("p2p: Config needs Params, DataDir and the chain and mempool functions")
 	}
 	if cfg.Logger == nil {
@@ -299,26 +300,16 @@ func (n *Node) LocalAddrs() []string {
 func (n *Node) localStatus() Status {
 	best := n.cfg.BestState()
 	st := Status{
-		Genesis:          n.cfg.Params.GenesisHash,
-		BestHeader:       best.Hash,
-		BestHeaderHeight: best.Height,
-		BestBlock:        best.Hash,
-		BestBlockHeight:  best.Height,
-		Work:             best.WorkSum,
+		Genesis:         n.cfg.Params.GenesisHash,
+		BestBlock:       best.Hash,
+		BestBlockHeight: best.Height,
 	}
-	if n.cfg.BestHeader != nil {
-		st.BestHeader, st.BestHeaderHeight, st.Work = n.cfg.BestHeader()
-	}
+	st.BestHeader, st.BestHeaderHeight, st.Work = n.cfg.BestHeader()
 	return st
 }
 
 // haveHeader reports whether a header is known and not invalid.
-func (n *Node) haveHeader(h chain.Hash) bool {
-	if n.cfg.HaveHeader != nil {
-		return n.cfg.HaveHeader(h)
-	}
-	return n.cfg.HaveBlock(h)
-}
+func (n *Node) haveHeader(h chain.Hash) bool { return n.cfg.HaveHeader(h) }
 
 // connected starts the status exchange with a newly connected peer.
 func (n *Node) connected(c network.Conn) {

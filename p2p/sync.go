@@ -72,8 +72,11 @@ type syncer struct {
 	inflight    map[chain.Hash]peer.ID
 	perPeer     map[peer.ID]int
 	cooldown    map[peer.ID]time.Time
-	lastLog     time.Time
-	logHeight   uint32
+	// served are peers that sent us headers: they have a chain past what
+	// their status (sent at connect time) says.
+	served    map[peer.ID]bool
+	lastLog   time.Time
+	logHeight uint32
 
 	// lastProgress is when a requested body last connected (unix nanos).
 	lastProgress atomic.Int64
@@ -93,6 +96,7 @@ func newSyncer(n *Node) *syncer {
 		inflight:    map[chain.Hash]peer.ID{},
 		perPeer:     map[peer.ID]int{},
 		cooldown:    map[peer.ID]time.Time{},
+		served:      map[peer.ID]bool{},
 		busy:        map[peer.ID]bool{},
 	}
 	s.lastProgress.Store(n.now().UnixNano())
@@ -172,6 +176,7 @@ func (s *syncer) handle(ev syncEvent) {
 		delete(s.headersDone, ev.peer)
 		delete(s.askHeaders, ev.peer)
 		delete(s.cooldown, ev.peer)
+		delete(s.served, ev.peer)
 		if s.headerPeer == ev.peer {
 			s.headerPeer = ""
 		}
@@ -180,6 +185,9 @@ func (s *syncer) handle(ev syncEvent) {
 	case evHeadersDone:
 		s.headerPeer = ""
 		s.setBusy(ev.peer, s.perPeer[ev.peer] > 0)
+		if ev.count > 0 {
+			s.served[ev.peer] = true
+		}
 		switch {
 		case ev.err != nil:
 			s.cooldown[ev.peer] = n.now().Add(peerCooldown)
@@ -215,9 +223,7 @@ func (s *syncer) schedule(ctx context.Context) {
 		return
 	}
 	s.scheduleHeaders(ctx)
-	if s.n.cfg.ProcessHeaders != nil && s.n.cfg.NextBlocksToDownload != nil {
-		s.scheduleBodies(ctx)
-	}
+	s.scheduleBodies(ctx)
 }
 
 // scheduleHeaders asks the peer with the most work beyond our best header
@@ -258,8 +264,7 @@ func (s *syncer) scheduleHeaders(ctx context.Context) {
 }
 
 // fetchHeaders runs one getheaders exchange with p and hands the headers
-// to the chain. Without the chain's header path it fetches the bodies of
-// the reply in order instead.
+// to the chain.
 func (s *syncer) fetchHeaders(ctx context.Context, p peer.ID) syncEvent {
 	n := s.n
 	ev := syncEvent{kind: evHeadersDone, peer: p}
@@ -273,46 +278,14 @@ func (s *syncer) fetchHeaders(ctx context.Context, p peer.ID) syncEvent {
 	if len(headers) == 0 {
 		return ev
 	}
-	if n.cfg.ProcessHeaders == nil {
-		return s.fetchBodiesInOrder(ctx, p, headers, ev)
-	}
 	if _, err := n.cfg.ProcessHeaders(ctx, headers); err != nil {
 		ev.err = err
 		if provablyInvalid(err) {
 			ev.penalty = scoreInvalid
-		} else if errors.Is(err, chain.ErrorKind("ErrMissingParent")) || errors.Is(err, chain.ErrorKind("ErrHeadersNotContinuous")) {
+		} else if errors.Is(err, chain.ErrMissingParent) || errors.Is(err, chain.ErrHeadersNotContinuous) {
 			ev.penalty = scoreUnsolicited
 		}
 		ev.full = false
-	}
-	return ev
-}
-
-// fetchBodiesInOrder fetches and processes the blocks of headers we lack,
-// in order, from p: sync for a chain without a header path.
-func (s *syncer) fetchBodiesInOrder(ctx context.Context, p peer.ID, headers []chain.Header, ev syncEvent) syncEvent {
-	n := s.n
-	var want []chain.Hash
-	for i := range headers {
-		if h := headers[i].BlockHash(); !n.cfg.HaveBlock(h) {
-			want = append(want, h)
-		}
-	}
-	for len(want) > 0 && ctx.Err() == nil {
-		batch := want[:min(len(want), MaxBlocksPerRequest)]
-		blocks, err := n.requestBlocks(ctx, p, batch)
-		for _, b := range blocks {
-			if _, perr := n.cfg.ProcessBlock(ctx, b); perr != nil && provablyInvalid(perr) {
-				ev.err, ev.penalty, ev.full = perr, scoreInvalid, false
-				return ev
-			}
-			s.lastProgress.Store(n.now().UnixNano())
-		}
-		if err != nil || len(blocks) == 0 {
-			ev.err, ev.penalty, ev.full = err, requestPenalty(err), false
-			return ev
-		}
-		want = want[len(blocks):]
 	}
 	return ev
 }
@@ -326,7 +299,7 @@ func (s *syncer) scheduleBodies(ctx context.Context) {
 	skip := func(h chain.Hash) bool { _, ok := s.inflight[h]; return ok }
 	for _, p := range n.host.Network().Peers() {
 		st := n.peers.status(p)
-		if st == nil || st.BestBlockHeight <= best.Height || now.Before(s.cooldown[p]) {
+		if st == nil || (st.BestBlockHeight <= best.Height && !s.served[p]) || now.Before(s.cooldown[p]) {
 			continue
 		}
 		for s.perPeer[p] < maxRequestsPerPeer {
@@ -393,23 +366,11 @@ func isTimeout(err error) bool {
 	return errors.As(err, &t) && t.Timeout()
 }
 
-// locator returns the locator of the best header chain (or of the main
-// chain for a chain without a header path).
-func (s *syncer) locator() []chain.Hash {
-	if s.n.cfg.HeaderLocator != nil {
-		return s.n.cfg.HeaderLocator()
-	}
-	return nil
-}
+// locator returns the locator of the best header chain.
+func (s *syncer) locator() []chain.Hash { return s.n.cfg.HeaderLocator() }
 
 // bestHeader returns our best header's hash, height and work.
-func (s *syncer) bestHeader() (chain.Hash, uint32, *big.Int) {
-	if s.n.cfg.BestHeader != nil {
-		return s.n.cfg.BestHeader()
-	}
-	b := s.n.cfg.BestState()
-	return b.Hash, b.Height, b.WorkSum
-}
+func (s *syncer) bestHeader() (chain.Hash, uint32, *big.Int) { return s.n.cfg.BestHeader() }
 
 // updateIBD recomputes the initial-download state (SPEC §10): the best
 // block older than the network's threshold, or far behind the best
