@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/flint-chain/flint/chain"
@@ -139,6 +140,8 @@ type Explorer struct {
 	live    *liveState
 	testnet *testnetWatcher
 	mux     *http.ServeMux
+	// tipsCache holds the overview's count of stale branches.
+	tipsCache atomic.Pointer[tipsCount]
 }
 
 // New checks cfg and builds the explorer.

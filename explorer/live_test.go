@@ -3,6 +3,7 @@ package explorer
 import (
 	"bufio"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -101,3 +102,29 @@ func TestASERTWidget(t *testing.T) {
 }
 
 func bitsString(b uint32) string { return funcs["bitshex"].(func(uint32) string)(b) }
+
+// TestSyncBanner: while blocks below the best header are missing, the
+// overview says how far the download is.
+func TestSyncBanner(t *testing.T) {
+	f := newFixture(t, chain.RegTestParams())
+	f.mine(2)
+	cfg := f.config()
+	syncing := SyncStatus{HeaderHeight: 40, Syncing: true}
+	cfg.Sync = func() SyncStatus { return syncing }
+	ex, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func() string {
+		rec := httptest.NewRecorder()
+		ex.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+		return rec.Body.String()
+	}
+	if body := get(); !strings.Contains(body, "Syncing: blocks to height 2 of 40 headers known") {
+		t.Error("no sync banner while syncing")
+	}
+	syncing = SyncStatus{HeaderHeight: 2}
+	if strings.Contains(get(), "Syncing") {
+		t.Error("a sync banner once synced")
+	}
+}

@@ -113,8 +113,26 @@ func (e *Explorer) overview() (*overviewData, error) {
 		}
 	}
 	d.Reorgs = len(e.Reorgs())
-	d.StaleTips = len(e.cfg.Chain.ChainTips()) - 1
+	d.StaleTips = e.staleTips(best.Hash)
 	return d, nil
+}
+
+// tipsCount is the number of stale branches seen at one tip.
+type tipsCount struct {
+	tip   chain.Hash
+	count int
+}
+
+// staleTips returns the number of branches off the main chain, counted
+// once per tip: ChainTips walks the whole block index, which the overview,
+// refreshed on every block by every open page, should not do each time.
+func (e *Explorer) staleTips(tip chain.Hash) int {
+	if c := e.tipsCache.Load(); c != nil && c.tip == tip {
+		return c.count
+	}
+	n := max(len(e.cfg.Chain.ChainTips())-1, 0)
+	e.tipsCache.Store(&tipsCount{tip: tip, count: n})
+	return n
 }
 
 // recentHeaders returns up to n main-chain headers ending at best, oldest

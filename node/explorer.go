@@ -33,7 +33,11 @@ func (n *Node) startExplorer() error {
 			return explorer.MempoolTx{Tx: d.Tx, TxID: d.TxID, Size: d.Size, Fee: d.Fee, Added: d.Added}, ok
 		},
 		// The preview pays no one: only its transactions and fees show.
-		NextBlock:   func() (*chain.Block, error) { return n.blockTemplate([32]byte{}) },
+		NextBlock: func() (*chain.Block, error) { return n.blockTemplate([32]byte{}) },
+		Sync: func() explorer.SyncStatus {
+			best := n.chain.BestState()
+			return explorer.SyncStatus{HeaderHeight: best.HeaderHeight, Syncing: best.HeaderHeight > best.Height}
+		},
 		TestnetFile: n.cfg.HTTPTestnet,
 		Logger:      n.cfg.Logger,
 	}
