@@ -69,14 +69,21 @@ func newBlockNodeHash(h *Header, hash Hash, parent *blockNode) *blockNode {
 		time:       h.Time,
 		bits:       h.Bits,
 		nonce:      h.Nonce,
-		workSum:    workFromBig(CalcWork(h.Bits)),
+		workSum:    workForBits(h.Bits),
 	}
 	if parent != nil {
-		n.height = parent.height + 1
-		n.workSum = n.workSum.add(parent.workSum)
-		n.skip = parent.ancestor(skipHeight(n.height))
+		n.setParent(parent)
 	}
 	return n
+}
+
+// setParent links n, made without a parent, under parent: its height,
+// cumulative work and skip pointer follow from the parent's.
+func (n *blockNode) setParent(parent *blockNode) {
+	n.parent = parent
+	n.height = parent.height + 1
+	n.workSum = n.workSum.add(parent.workSum)
+	n.skip = parent.ancestor(skipHeight(n.height))
 }
 
 // header returns the node's block header.

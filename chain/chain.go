@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -186,7 +185,8 @@ func (c *BlockChain) Params() *Params { return c.params }
 // load reads the block index and tip, or writes the genesis block into an
 // empty database.
 func (c *BlockChain) load() error {
-	var entries []indexEntry
+	var nodes []*blockNode
+	var prevs []Hash // prevs[i] is the prev hash of nodes[i]
 	var tipHash Hash
 	haveTip := false
 	err := c.db.View(func(txn *badger.Txn) error {
@@ -196,11 +196,18 @@ func (c *BlockChain) load() error {
 		}
 		haveTip = true
 		copy(tipHash[:], v)
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{prefixIndex}, PrefetchValues: true, PrefetchSize: 256})
+		// Index records are small and kept in the LSM tree itself, so
+		// values are read in place rather than prefetched.
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{prefixIndex}})
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {
+			item := it.Item()
+			key := item.Key()
+			if len(key) != 1+HashSize {
+				return AssertError(fmt.Sprintf("block index key of %d bytes", len(key)))
+			}
 			var e indexEntry
-			err := it.Item().Value(func(v []byte) error {
+			err := item.Value(func(v []byte) error {
 				var err error
 				e, err = decodeIndexEntry(v)
 				return err
@@ -208,12 +215,12 @@ func (c *BlockChain) load() error {
 			if err != nil {
 				return err
 			}
-			key := it.Item().Key()
-			if len(key) != 1+HashSize {
-				return AssertError(fmt.Sprintf("block index key of %d bytes", len(key)))
-			}
+			// The key holds the hash: the header is not hashed again.
 			copy(e.hash[:], key[1:])
-			entries = append(entries, e)
+			n := newBlockNodeHash(&e.header, e.hash, nil)
+			n.height, n.status, n.seq = e.height, e.status&statusPersisted, e.seq
+			nodes = append(nodes, n)
+			prevs = append(prevs, e.header.Prev)
 		}
 		return nil
 	})
@@ -224,24 +231,25 @@ func (c *BlockChain) load() error {
 		return c.initGenesis()
 	}
 
-	// Parents come before children once sorted by height.
-	slices.SortFunc(entries, func(a, b indexEntry) int { return int(a.height) - int(b.height) })
-	nodes := make([]*blockNode, 0, len(entries))
-	for i := range entries {
-		e := &entries[i]
-		var parent *blockNode
-		if e.height > 0 {
-			parent = c.index[e.header.Prev]
-			if parent == nil {
-				return AssertError(fmt.Sprintf("block index: parent of %v at height %d is missing", e.hash, e.height))
-			}
-		}
-		// The key holds the hash: the header is not hashed again.
-		n := newBlockNodeHash(&e.header, e.hash, parent)
-		n.status, n.seq = e.status&statusPersisted, e.seq
+	c.index = make(map[Hash]*blockNode, len(nodes)+len(nodes)/8)
+	for _, n := range nodes {
 		c.index[n.hash] = n
-		nodes = append(nodes, n)
-		c.nextSeq = max(c.nextSeq, e.seq+1)
+		c.nextSeq = max(c.nextSeq, n.seq+1)
+	}
+	// Link parents in height order, found by a counting sort: every
+	// parent is linked (its height, work and skip pointer set) before
+	// its children.
+	order := orderByHeight(nodes)
+	for _, i := range order {
+		n := nodes[i]
+		if n.height == 0 {
+			continue
+		}
+		parent := c.index[prevs[i]]
+		if parent == nil || parent.height+1 != n.height {
+			return AssertError(fmt.Sprintf("block index: parent of %v at height %d is missing", n.hash, n.height))
+		}
+		n.setParent(parent)
 	}
 	tip := c.index[tipHash]
 	if tip == nil {
@@ -257,11 +265,32 @@ func (c *BlockChain) load() error {
 	}
 	// In height order every parent's chain-stored flag is known before
 	// its children's.
-	for _, n := range nodes {
-		c.linkLoaded(n)
+	for _, i := range order {
+		c.linkLoaded(nodes[i])
 	}
 	c.bestHeader = c.findBestHeader()
 	return nil
+}
+
+// orderByHeight returns the indexes of nodes ordered by height, in O(n).
+func orderByHeight(nodes []*blockNode) []int32 {
+	var top uint32
+	for _, n := range nodes {
+		top = max(top, n.height)
+	}
+	start := make([]int32, top+2) // start[h+1] counts, then offsets
+	for _, n := range nodes {
+		start[n.height+1]++
+	}
+	for h := 1; h < len(start); h++ {
+		start[h] += start[h-1]
+	}
+	order := make([]int32, len(nodes))
+	for i, n := range nodes {
+		order[start[n.height]] = int32(i)
+		start[n.height]++
+	}
+	return order
 }
 
 // initGenesis stores the genesis block as the tip of an empty database. Its

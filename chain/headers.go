@@ -3,6 +3,7 @@ package chain
 import (
 	"context"
 	"fmt"
+	"math/big"
 
 	"github.com/dgraph-io/badger/v4"
 )
@@ -94,6 +95,7 @@ func (c *BlockChain) processHeaders(headers []Header) (HeadersResult, uint64, er
 // holds processLock.
 func (c *BlockChain) checkHeaders(headers []Header) (added []*blockNode, accepted int, err error) {
 	var prev *blockNode
+	var pow bitsCache
 	now := c.now()
 	for i := range headers {
 		h := &headers[i]
@@ -122,19 +124,57 @@ func (c *BlockChain) checkHeaders(headers []Header) (added []*blockNode, accepte
 			accepted++
 			continue
 		}
-		if err := checkHeaderSanity(h, c.params); err != nil {
+		// checkHeaderSanity, with the hash at hand and the target of
+		// the batch's bits decoded once.
+		if h.Version != 1 {
+			return added, accepted, ruleError(ErrBadBlockVersion, "block version %d, want 1", h.Version)
+		}
+		if err := pow.check(hash, h.Bits, c.params.PowLimit); err != nil {
 			return added, accepted, err
 		}
 		if err := checkHeaderContext(h, parent, c.params, now); err != nil {
 			return added, accepted, err
 		}
-		n := newBlockNode(h, parent)
-		n.hash = hash
+		n := newBlockNodeHash(h, hash, parent)
 		added = append(added, n)
 		prev = n
 		accepted++
 	}
 	return added, accepted, nil
+}
+
+// bitsCache remembers what the last bits seen decode to. The headers of a
+// batch nearly always share their bits, and decoding them is most of the
+// cost of the proof-of-work check.
+type bitsCache struct {
+	valid  bool
+	bits   uint32
+	target [HashSize]byte // big-endian
+	err    error
+}
+
+// check is CheckProofOfWork(hash, bits, powLimit), with the same errors.
+func (bc *bitsCache) check(hash Hash, bits uint32, powLimit *big.Int) error {
+	if !bc.valid || bc.bits != bits {
+		target, err := CompactToTarget(bits, powLimit)
+		bc.valid, bc.bits, bc.err = true, bits, err
+		if err == nil {
+			target.FillBytes(bc.target[:])
+		}
+	}
+	if bc.err != nil {
+		return bc.err
+	}
+	for i := range HashSize {
+		switch hb := hash[HashSize-1-i]; {
+		case hb < bc.target[i]:
+			return nil
+		case hb > bc.target[i]:
+			return ruleError(ErrHighHash, "block hash %v is above the target %064x of bits %08x",
+				hash, new(big.Int).SetBytes(bc.target[:]), bits)
+		}
+	}
+	return nil // hash == target
 }
 
 // storeHeaders writes new header-only nodes in one transaction and adds

@@ -3,6 +3,7 @@ package chain
 import (
 	"math/big"
 	"math/bits"
+	"sync/atomic"
 )
 
 // work is a 256-bit unsigned amount of work in four 64-bit limbs, least
@@ -61,4 +62,24 @@ func (w work) big() *big.Int {
 		}
 	}
 	return new(big.Int).SetBytes(b[:])
+}
+
+// bitsWork is the work of one compact bits value.
+type bitsWork struct {
+	bits uint32
+	work work
+}
+
+// lastBitsWork caches the work of the bits seen last: consecutive headers
+// nearly always share their bits, and CalcWork divides 256-bit numbers.
+var lastBitsWork atomic.Pointer[bitsWork]
+
+// workForBits returns CalcWork(bits) as a work.
+func workForBits(bits uint32) work {
+	if c := lastBitsWork.Load(); c != nil && c.bits == bits {
+		return c.work
+	}
+	w := workFromBig(CalcWork(bits))
+	lastBitsWork.Store(&bitsWork{bits: bits, work: w})
+	return w
 }
