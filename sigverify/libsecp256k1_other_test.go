@@ -1,0 +1,37 @@
+//go:build !libsecp256k1
+
+package sigverify
+
+import (
+	"os"
+	"os/exec"
+	"runtime"
+	"testing"
+)
+
+// TestLibsecp256k1Backend runs this package's tests again in a build with
+// the libsecp256k1 backend (-tags libsecp256k1), so that the plain test
+// command checks it against the others wherever the library is installed.
+func TestLibsecp256k1Backend(t *testing.T) {
+	if _, err := os.Stat("/usr/include/secp256k1_schnorrsig.h"); err != nil {
+		t.Skip("libsecp256k1-dev is not installed (apt-get install libsecp256k1-dev): the libsecp256k1 backend is not tested")
+	}
+	gobin := runtime.GOROOT() + "/bin/go"
+	if _, err := os.Stat(gobin); err != nil {
+		t.Skipf("no go command at %s to build the libsecp256k1 backend", gobin)
+	}
+	args := []string{"test", "-count=1", "-tags", "libsecp256k1", "-run", "BIP340Vectors|RuleCases|Differential|BatchFindsOneBad|FuzzVerify|Lookup|Libsecp256k1Built"}
+	if testing.Short() {
+		args = append(args, "-short")
+	}
+	if raceEnabled {
+		args = append(args, "-race")
+	}
+	cmd := exec.CommandContext(t.Context(), gobin, append(args, ".")...)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("go %v: %v\n%s", args, err, out)
+	}
+	t.Logf("%s", out)
+}
