@@ -18,21 +18,18 @@ func benchTriples(n int) []Triple {
 	return ts
 }
 
-func reportPerSig(b *testing.B, sigs int) {
-	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*sigs), "µs/sig")
-}
-
 // BenchmarkVerify is one signature at a time, key parsed once per triple.
 func BenchmarkVerify(b *testing.B) {
 	ts := benchTriples(256)
 	for _, v := range verifiers(b) {
 		b.Run(v.Name(), func(b *testing.B) {
+			ps := startPerSig(b)
 			for i := 0; b.Loop(); i++ {
 				if !v.Verify(&ts[i%len(ts)]) {
 					b.Fatal("a valid signature failed")
 				}
 			}
-			reportPerSig(b, 1)
+			ps.report(1)
 		})
 	}
 }
@@ -48,12 +45,13 @@ func BenchmarkVerifyBatch(b *testing.B) {
 				continue // one at a time: BenchmarkVerify
 			}
 			b.Run(fmt.Sprintf("%s/%d", v.Name(), size), func(b *testing.B) {
+				ps := startPerSig(b)
 				for b.Loop() {
 					if !v.VerifyBatch(ts, bad) {
 						b.Fatal("a batch of valid signatures failed")
 					}
 				}
-				reportPerSig(b, size)
+				ps.report(size)
 			})
 		}
 	}
@@ -66,12 +64,13 @@ func BenchmarkVerifyParallel(b *testing.B) {
 	bad := make([]bool, len(ts))
 	for _, v := range verifiers(b) {
 		b.Run(v.Name(), func(b *testing.B) {
+			ps := startPerSig(b)
 			for b.Loop() {
 				if !VerifyParallel(v, ts, bad, runtime.GOMAXPROCS(0)) {
 					b.Fatal("a batch of valid signatures failed")
 				}
 			}
-			reportPerSig(b, len(ts))
+			ps.report(len(ts))
 		})
 	}
 }
