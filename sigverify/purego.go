@@ -2,6 +2,7 @@ package sigverify
 
 import (
 	"math/big"
+	"math/bits"
 
 	"github.com/consensys/gnark-crypto/ecc"
 	secp "github.com/consensys/gnark-crypto/ecc/secp256k1"
@@ -160,21 +161,30 @@ func strauss(res *secp.G1Jac, a, b *big.Int, P *secp.G1Affine) {
 	ka := ecc.SplitScalar(a, &glv)
 	kb := ecc.SplitScalar(b, &glv)
 
-	var pTable, pPhiTable [1 << (pWindow - 2)]secp.G1Affine
-	oddMultiples(P, pTable[:])
+	// The key's odd multiples stay Jacobian: converting them to affine
+	// would cost an inversion, more than the cheaper additions save.
+	var pTable, pPhiTable [1 << (pWindow - 2)]secp.G1Jac
+	var twice secp.G1Jac
+	pTable[0].FromAffine(P)
+	twice.Double(&pTable[0])
+	for i := 1; i < len(pTable); i++ {
+		pTable[i].Set(&pTable[i-1]).AddAssign(&twice)
+	}
 	for i := range pTable {
-		pPhiTable[i] = phi(&pTable[i])
+		pPhiTable[i] = pTable[i]
+		pPhiTable[i].X.Mul(&pPhiTable[i].X, &beta)
 	}
 
 	type term struct {
-		naf   [fr.Bits + 2]int8
-		n     int
-		neg   bool // the half scalar was negative: digits count as negated
-		table []secp.G1Affine
+		naf    [fr.Bits + 2]int8
+		n      int
+		neg    bool // the half scalar was negative: digits count as negated
+		table  []secp.G1Affine
+		jTable []secp.G1Jac
 	}
 	var terms [4]term
 	terms[0].table, terms[1].table = gTable[:], gPhiTable[:]
-	terms[2].table, terms[3].table = pTable[:], pPhiTable[:]
+	terms[2].jTable, terms[3].jTable = pTable[:], pPhiTable[:]
 	halves := [4]*big.Int{&ka[0], &ka[1], &kb[0], &kb[1]}
 	windows := [4]uint{gWindow, gWindow, pWindow, pWindow}
 	top := 0
@@ -184,7 +194,7 @@ func strauss(res *secp.G1Jac, a, b *big.Int, P *secp.G1Affine) {
 			terms[i].neg = true
 			k.Neg(k)
 		}
-		terms[i].n = ecc.WnafDecomposition(k, windows[i], terms[i].naf[:])
+		terms[i].n = wnaf(k, windows[i], terms[i].naf[:])
 		top = max(top, terms[i].n)
 	}
 
@@ -192,6 +202,7 @@ func strauss(res *secp.G1Jac, a, b *big.Int, P *secp.G1Affine) {
 	res.Y.SetOne()
 	res.Z.SetZero()
 	var pt secp.G1Affine
+	var jpt secp.G1Jac
 	for i := top - 1; i >= 0; i-- {
 		res.DoubleAssign()
 		for j := range terms {
@@ -204,6 +215,14 @@ func strauss(res *secp.G1Jac, a, b *big.Int, P *secp.G1Affine) {
 			if d < 0 {
 				d, neg = -d, !neg
 			}
+			if t.jTable != nil {
+				jpt = t.jTable[d/2]
+				if neg {
+					jpt.Y.Neg(&jpt.Y)
+				}
+				res.AddAssign(&jpt)
+				continue
+			}
 			pt = t.table[d/2]
 			if neg {
 				pt.Y.Neg(&pt.Y)
@@ -211,4 +230,57 @@ func strauss(res *secp.G1Jac, a, b *big.Int, P *secp.G1Affine) {
 			res.AddMixed(&pt)
 		}
 	}
+}
+
+// wnaf writes the width-w non-adjacent form of k ≥ 0 into naf, least
+// significant digit first: odd digits in ±(2^(w−1) − 1) or zero, at most one
+// non-zero in any w consecutive. It returns the number of digits, at most
+// k's bit length + 1; naf must be that long.
+func wnaf(k *big.Int, w uint, naf []int8) int {
+	var limbs [5]uint64 // k < 2^256 and one more limb for the carry
+	for i, word := range k.Bits() {
+		limbs[i] = uint64(word)
+	}
+	bit := func(i int) uint64 { return (limbs[i/64] >> (i % 64)) & 1 }
+	// window returns the w bits of k from bit i on.
+	window := func(i int) uint64 {
+		lo, sh := limbs[i/64]>>(i%64), 64-i%64
+		if sh < int(w) && i/64+1 < len(limbs) {
+			lo |= limbs[i/64+1] << sh
+		}
+		return lo & (1<<w - 1)
+	}
+	// addAt adds v·2^i to k (v ≥ 0 and fits: k stays below 2^320).
+	addAt := func(i int, v uint64) {
+		for j := i / 64; v != 0 && j < len(limbs); j++ {
+			lo := v << (i % 64)
+			hi := uint64(0)
+			if i%64 != 0 {
+				hi = v >> (64 - i%64)
+			}
+			var c uint64
+			limbs[j], c = bits.Add64(limbs[j], lo, 0)
+			v, i = hi+c, (j+1)*64
+		}
+	}
+	n := 0
+	for i := 0; i < len(naf) && i < 64*len(limbs); i++ {
+		if bit(i) == 0 {
+			naf[i] = 0
+			continue
+		}
+		d := int64(window(i))
+		if d >= 1<<(w-1) {
+			d -= 1 << w
+			addAt(i, 1<<w) // k − d·2^i: the borrow becomes a carry into the bits above
+		}
+		naf[i] = int8(d)
+		// Clear the window's bits that d accounts for (the low bits are now
+		// exactly d mod 2^w; k − d·2^i has them zero).
+		for j := i; j < i+int(w) && j < 64*len(limbs); j++ {
+			limbs[j/64] &^= 1 << (j % 64)
+		}
+		n = i + 1
+	}
+	return n
 }
