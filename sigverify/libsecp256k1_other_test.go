@@ -9,9 +9,10 @@ import (
 	"testing"
 )
 
-// TestLibsecp256k1Backend runs this package's tests again in a build with
-// the libsecp256k1 backend (-tags libsecp256k1), so that the plain test
-// command checks it against the others wherever the library is installed.
+// TestLibsecp256k1Backend runs this package's tests again, for the
+// libsecp256k1 backend alone, in a build with it (-tags libsecp256k1), so
+// that the plain test command checks it against btcec wherever the library
+// is installed.
 func TestLibsecp256k1Backend(t *testing.T) {
 	if _, err := os.Stat("/usr/include/secp256k1_schnorrsig.h"); err != nil {
 		t.Skip("libsecp256k1-dev is not installed (apt-get install libsecp256k1-dev): the libsecp256k1 backend is not tested")
@@ -28,7 +29,7 @@ func TestLibsecp256k1Backend(t *testing.T) {
 		args = append(args, "-race")
 	}
 	cmd := exec.CommandContext(t.Context(), gobin, append(args, ".")...)
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=1", "FLINT_SIGVERIFY_TEST=libsecp256k1")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("go %v: %v\n%s", args, err, out)
