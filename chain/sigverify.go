@@ -82,7 +82,6 @@ type SigChecks struct {
 	cache   *SigCache
 	triples []sigverify.Triple
 	refs    []SigRef
-	hashes  []Hash
 }
 
 // SigRef names the input whose signature a check is.
