@@ -56,6 +56,9 @@ func TestDifferential(t *testing.T) {
 							t.Errorf("%s on %s %x: %v, btcec %v", v.Name(), why[i], ts[i], got, want[i])
 						}
 					}
+					if v.Name() == "btcec" {
+						continue // its VerifyBatch is Verify in a loop
+					}
 					// A batch of valid signatures only, then one with all of them.
 					var good []Triple
 					for i := range m {
