@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -254,5 +255,47 @@ func TestServeBounds(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("Serve did not return after cancellation")
+	}
+}
+
+// TestNetworkPage: peers as the p2p layer reports them, each with its lag
+// behind our tip; none connected says so.
+func TestNetworkPage(t *testing.T) {
+	f := newFixture(t, chain.RegTestParams())
+	blocks := f.mine(3)
+	tip := f.chain.BestState()
+	var peers []Peer
+	cfg := f.config()
+	cfg.Peers = func() []Peer { return peers }
+	ex, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func() string {
+		rec := httptest.NewRecorder()
+		ex.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/network", nil))
+		if rec.Code != http.StatusOK {
+			t.Fatalf("status %d", rec.Code)
+		}
+		return rec.Body.String()
+	}
+	if body := get(); !strings.Contains(body, "No peers connected") {
+		t.Error("no peers: the page does not say so")
+	}
+	peers = []Peer{
+		{ID: "12D3KooWSame", Addr: "/ip4/127.0.0.1/tcp/4001", BestHeight: tip.Height, BestHash: tip.Hash, PingTime: 1500 * time.Microsecond},
+		{ID: "12D3KooWBehind<b>", Addr: "/ip4/127.0.0.1/tcp/4002", Inbound: true, BestHeight: 1, BestHash: blocks[0].BlockHash(), Syncing: true},
+	}
+	body := get()
+	for _, want := range []string{"12D3KooWSame", "same tip", "1.5 ms", "inbound", `<td class="num">2</td>`, "syncing",
+		"12D3KooWBehind&lt;b&gt;"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the peers page lacks %q", want)
+		}
+	}
+	rec := httptest.NewRecorder()
+	ex.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+	if !strings.Contains(rec.Body.String(), `<a href="/network">2</a>`) {
+		t.Error("the overview does not count the two peers")
 	}
 }
