@@ -41,11 +41,25 @@ func (n *Node) startExplorer() error {
 		TestnetFile: n.cfg.HTTPTestnet,
 		Logger:      n.cfg.Logger,
 	}
+	if n.p2p != nil {
+		cfg.Peers = n.explorerPeers
+	}
 	if n.explorer, err = explorer.New(cfg); err != nil {
 		return err
 	}
 	n.chain.Subscribe(n.explorer.HandleChainNotification)
 	return nil
+}
+
+// explorerPeers describes the connected peers for the network page.
+func (n *Node) explorerPeers() []explorer.Peer {
+	var out []explorer.Peer
+	for _, pi := range n.p2p.Peers() {
+		out = append(out, explorer.Peer{ID: pi.ID, Addr: pi.Addr, Inbound: pi.Inbound, BestHeight: pi.BestHeight,
+			BestHash: pi.BestHash, PingTime: pi.PingTime, ConnTime: pi.ConnTime,
+			BytesSent: uint64(max(pi.BytesSent, 0)), BytesRecv: uint64(max(pi.BytesRecv, 0)), Syncing: pi.Syncing})
+	}
+	return out
 }
 
 // serveExplorer serves the explorer on its bound listener until ctx ends.

@@ -80,3 +80,56 @@ func TestExplorerOffByDefault(t *testing.T) {
 		t.Errorf("explorer on %s without an address", n.HTTPAddr())
 	}
 }
+
+// TestExplorerShowsPeers: two nodes linked over real libp2p on loopback;
+// the first's network page lists the second with its best height.
+func TestExplorerShowsPeers(t *testing.T) {
+	p2pConfig := func() P2PConfig {
+		return P2PConfig{Enable: true, Listen: []string{"/ip4/127.0.0.1/tcp/0"}}
+	}
+	cfgA := devConfig(t.TempDir())
+	cfgA.DevPeriod = 0
+	cfgA.HTTPAddr = "127.0.0.1:0"
+	cfgA.P2P = p2pConfig()
+	a, err := New(cfgA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfgB := devConfig(t.TempDir())
+	cfgB.DevPeriod = 0
+	cfgB.P2P = p2pConfig()
+	cfgB.P2P.Bootstrap = a.P2P().LocalAddrs()
+	b, err := New(cfgB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 2)
+	go func() { done <- a.Run(ctx) }()
+	go func() { done <- b.Run(ctx) }()
+	defer func() {
+		cancel()
+		for range 2 {
+			if err := <-done; err != nil {
+				t.Error(err)
+			}
+		}
+	}()
+	idB := b.P2P().ID().String()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get("http://" + a.HTTPAddr() + "/network")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if strings.Contains(string(body), idB) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the network page never listed peer %s:\n%s", idB, body)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
