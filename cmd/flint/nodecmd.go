@@ -308,19 +308,50 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
+// Repeated signals: those within signalGrace of the first are echoes
+// (timeout, a terminal and a process group each signal once) and are
+// ignored; after it, forceSignals more exit at once, without a clean
+// shutdown, as geth asks for ten.
+const (
+	signalGrace  = 3 * time.Second
+	forceSignals = 3
+)
+
 // shutdownContext returns a context cancelled by the first SIGINT or
-// SIGTERM; a second signal exits at once.
+// SIGTERM. Signals in the next few seconds are ignored; after that, three
+// more exit at once.
 func shutdownContext(logf func(string, ...any)) (context.Context, func()) {
 	ctx, cancel := context.WithCancel(context.Background())
-	sigs := make(chan os.Signal, 2)
+	sigs := make(chan os.Signal, forceSignals+2)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
-	go func() {
-		sig := <-sigs
-		logf("shutting down", "signal", sig.String())
-		cancel()
-		<-sigs
-		fmt.Fprintln(os.Stderr, "flint: second signal, exiting without a clean shutdown")
+	go watchSignals(sigs, cancel, logf, time.Now, func() {
+		fmt.Fprintln(os.Stderr, "flint: exiting without a clean shutdown: the next start recovers as after a crash")
 		os.Exit(1)
-	}()
+	})
 	return ctx, func() { signal.Stop(sigs); cancel() }
+}
+
+// watchSignals cancels on the first signal from sigs, ignores those within
+// signalGrace of it, and calls exit on the forceSignals-th after that. It
+// returns when sigs is closed or after exit.
+func watchSignals(sigs <-chan os.Signal, cancel func(), logf func(string, ...any), now func() time.Time, exit func()) {
+	sig, ok := <-sigs
+	if !ok {
+		return
+	}
+	first := now()
+	logf("shutting down cleanly; signal again after a few seconds, "+fmt.Sprint(forceSignals)+" times, to exit at once", "signal", sig.String())
+	cancel()
+	count := 0
+	for sig := range sigs {
+		if now().Sub(first) < signalGrace {
+			continue
+		}
+		count++
+		if count >= forceSignals {
+			exit()
+			return
+		}
+		logf("already shutting down", "signal", sig.String(), "signals_to_force_exit", forceSignals-count)
+	}
 }

@@ -1,6 +1,10 @@
 package main
 
 import (
+	"os"
+	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -55,5 +59,54 @@ Try:
 				t.Fatalf("got:\n%s\nwant:\n%s", got, c.want)
 			}
 		})
+	}
+}
+
+// TestWatchSignals checks that signals echoing the first (timeout and the
+// terminal each signal the group) do not force an exit, and that three
+// more after the grace period do.
+func TestWatchSignals(t *testing.T) {
+	clock := time.Unix(1_000, 0)
+	var mu sync.Mutex
+	reads := 0 // the watcher reads the clock once per signal
+	now := func() time.Time { mu.Lock(); defer mu.Unlock(); reads++; return clock }
+	sigs := make(chan os.Signal)
+	cancelled, exited := make(chan struct{}), make(chan struct{})
+	var lines []string
+	go watchSignals(sigs, func() { close(cancelled) }, func(msg string, _ ...any) { lines = append(lines, msg) }, now,
+		func() { close(exited) })
+
+	sigs <- syscall.SIGTERM
+	<-cancelled
+	for range 5 { // echoes within the grace period
+		sigs <- syscall.SIGINT
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		mu.Lock()
+		if reads == 6 { // the first and five echoes, all seen
+			clock = clock.Add(signalGrace)
+			mu.Unlock()
+			break
+		}
+		mu.Unlock()
+		if time.Now().After(deadline) {
+			t.Fatal("the watcher did not read the echoes")
+		}
+	}
+	sigs <- syscall.SIGINT
+	sigs <- syscall.SIGINT
+	select {
+	case <-exited:
+		t.Fatal("exited after two signals past the grace period")
+	default:
+	}
+	sigs <- syscall.SIGINT
+	<-exited
+	want := []string{
+		"shutting down cleanly; signal again after a few seconds, 3 times, to exit at once",
+		"already shutting down", "already shutting down",
+	}
+	if strings.Join(lines, "|") != strings.Join(want, "|") {
+		t.Fatalf("logged %q, want %q", lines, want)
 	}
 }
