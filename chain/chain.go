@@ -335,8 +335,9 @@ func (c *BlockChain) inMainChain(n *blockNode) bool {
 	return int(n.height) < len(c.mainChain) && c.mainChain[n.height] == n
 }
 
-// checkCtx returns ctx's error, if any, so long operations can stop early
-// between blocks.
+// checkCtx returns ctx's error, if any (nil for a nil ctx). Public methods
+// check it before they begin: once begun, a change of chain state runs to
+// the end, and ctx only bounds the wait for its notifications.
 func checkCtx(ctx context.Context) error {
 	if ctx == nil {
 		return nil

@@ -581,7 +581,7 @@ func TestHashString(t *testing.T) {
 		h    Hash
 		str  string
 	}{
-		{name: "zero", h: ZeroHash, str: strings.Repeat("00", 32)},
+		{name: "zero", h: Hash{}, str: strings.Repeat("00", 32)},
 		{name: "counting bytes print reversed", h: h,
 			str: "1f1e1d1c1b1a191817161514131211100f0e0d0c0b0a09080706050403020100"},
 		{name: "leading zeros are the digest's last bytes", h: Hash{31: 0, 30: 0, 0: 0xff},
@@ -661,7 +661,7 @@ func TestMerkleRoot(t *testing.T) {
 		leaves []Hash
 		want   Hash
 	}{
-		{name: "no leaves", leaves: nil, want: ZeroHash},
+		{name: "no leaves", leaves: nil, want: Hash{}},
 		{name: "one leaf", leaves: []Hash{a}, want: a},
 		{name: "two leaves", leaves: []Hash{a, b}, want: node(a, b)},
 		{name: "three leaves carry the odd one up", leaves: []Hash{a, b, c}, want: node(node(a, b), c)},

@@ -25,7 +25,7 @@ func genesisBlock(network string, bits, nonce uint32) *Block {
 	coinbase := &Tx{
 		Version: 1,
 		Inputs: []TxIn{{
-			Prev:    NullOutPoint,
+			Prev:    OutPoint{Index: nullIndex},
 			Witness: []byte("Flint " + network + " genesis, 2026-11-25: proof of work, plainly"),
 		}},
 		Outputs:  []TxOut{{Value: BaseSubsidy, PubKey: numsKey}},

@@ -15,10 +15,6 @@ const HashSize = 32
 // zeros.
 type Hash [HashSize]byte
 
-// ZeroHash is the all-zero hash, the prev of a genesis header and the txid of
-// the null outpoint.
-var ZeroHash Hash
-
 // String returns the hash as byte-reversed hex.
 func (h Hash) String() string {
 	var r [HashSize]byte
@@ -28,8 +24,9 @@ func (h Hash) String() string {
 	return hex.EncodeToString(r[:])
 }
 
-// IsZero reports whether every byte of h is zero.
-func (h Hash) IsZero() bool { return h == ZeroHash }
+// IsZero reports whether every byte of h is zero: the prev of a genesis
+// header and the txid of the null outpoint.
+func (h Hash) IsZero() bool { return h == Hash{} }
 
 // MarshalText encodes the hash in its printed (byte-reversed hex) form, so
 // hashes in JSON read as users expect.

@@ -200,3 +200,18 @@ func TestStatusChangeOnLongChain(t *testing.T) {
 		t.Fatal("after reopening, the last header is not valid")
 	}
 }
+
+// TestNullOutPointNotReadByRules changes the exported NullOutPoint and
+// checks that what the rules call null does not follow.
+func TestNullOutPointNotReadByRules(t *testing.T) {
+	saved := NullOutPoint
+	defer func() { NullOutPoint = saved }()
+	NullOutPoint = OutPoint{TxID: Hash{1}, Index: 7}
+	if !(OutPoint{Index: 0xffffffff}).IsNull() || (OutPoint{TxID: Hash{1}, Index: 7}).IsNull() {
+		t.Fatal("IsNull follows the exported variable")
+	}
+	p := RegTestParams()
+	if !p.GenesisBlock.Txs[0].IsCoinbase() || p.GenesisBlock.BlockHash() != p.GenesisHash {
+		t.Fatal("the genesis coinbase depends on the exported variable")
+	}
+}

@@ -21,7 +21,7 @@ func merkleNode(a, b *Hash) Hash {
 // duplicated. The root of one leaf is the leaf; of none, the zero hash.
 func MerkleRoot(leaves []Hash) Hash {
 	if len(leaves) == 0 {
-		return ZeroHash
+		return Hash{}
 	}
 	level := append([]Hash(nil), leaves...)
 	for len(level) > 1 {

@@ -11,11 +11,17 @@ type OutPoint struct {
 	Index uint32
 }
 
-// NullOutPoint is the outpoint a coinbase input names.
-var NullOutPoint = OutPoint{Index: math.MaxUint32}
+// nullIndex is the output index of the null outpoint, whose txid is zero.
+const nullIndex = math.MaxUint32
+
+// NullOutPoint is the outpoint a coinbase input names, for code that builds
+// coinbases. The rules never read this variable — IsNull and the genesis
+// blocks spell the null outpoint out — so nothing done to it can change
+// what the chain accepts.
+var NullOutPoint = OutPoint{Index: nullIndex}
 
 // IsNull reports whether op is the null outpoint of a coinbase.
-func (op OutPoint) IsNull() bool { return op == NullOutPoint }
+func (op OutPoint) IsNull() bool { return op.Index == nullIndex && op.TxID.IsZero() }
 
 // TxIn is a transaction input: the outpoint it spends and its witness (a
 // 64-byte BIP-340 signature, or 0..100 free bytes for a coinbase).
