@@ -29,6 +29,9 @@ const (
 	maxTestnetNodes = 64
 	// maxTestnetFile bounds the size of testnet.json.
 	maxTestnetFile = 1 << 20
+	// maxForkDepth bounds how far below the highest tip the tree reaches
+	// to show where the nodes' chains fork.
+	maxForkDepth = 1_000
 	// maxHeaderCache bounds the headers the watcher remembers.
 	maxHeaderCache = 20_000
 )
@@ -196,6 +199,7 @@ func (w *testnetWatcher) poll(ctx context.Context) *testnetSnapshot {
 			w.fetchBranch(ctx, clients[i], t.Hash, t.Height, floor)
 		}
 	}
+	floor = w.forkFloor(ctx, nodes, clients, floor, top)
 	w.prune(floor)
 	snap.Nodes = nodes
 	snap.build(w.headers, floor)
@@ -228,13 +232,66 @@ func (w *testnetWatcher) fetchBranch(ctx context.Context, c *rpc.Client, tip cha
 	}
 }
 
+// forkFloor lowers floor until every node's main chain meets the highest
+// node's above it, so that the tree shows where a long partition forked,
+// fetching the headers that takes; at most maxForkDepth below top.
+func (w *testnetWatcher) forkFloor(ctx context.Context, nodes []testnetNode, clients []*rpc.Client, floor, top uint32) uint32 {
+	ref := -1
+	for i, n := range nodes {
+		if n.Err == "" && !n.Active.IsZero() && (ref < 0 || n.Height > nodes[ref].Height) {
+			ref = i
+		}
+	}
+	if ref < 0 {
+		return floor
+	}
+	limit := uint32(0)
+	if top > maxForkDepth {
+		limit = top - maxForkDepth
+	}
+	for {
+		onRef := map[chain.Hash]bool{}
+		w.walk(nodes[ref].Active, floor, func(h chain.Hash) bool { onRef[h] = true; return true })
+		met := true
+		for i, n := range nodes {
+			if i == ref || n.Err != "" || n.Active.IsZero() {
+				continue
+			}
+			meets := false
+			w.walk(n.Active, floor, func(h chain.Hash) bool { meets = onRef[h]; return !meets })
+			met = met && meets
+		}
+		if met || floor <= limit {
+			return floor
+		}
+		floor -= min(floor-limit, treeDepth)
+		for i, n := range nodes {
+			if n.Err == "" && !n.Active.IsZero() {
+				w.fetchBranch(ctx, clients[i], n.Active, n.Height, floor)
+			}
+		}
+	}
+}
+
+// walk calls fn on the cached headers from tip down to floor, while fn
+// returns true.
+func (w *testnetWatcher) walk(tip chain.Hash, floor uint32, fn func(chain.Hash) bool) {
+	for cur := tip; ; {
+		hd, ok := w.headers[cur]
+		if !ok || hd.height < floor || !fn(cur) || hd.height == 0 {
+			return
+		}
+		cur = hd.prev
+	}
+}
+
 // prune forgets headers far below the tree once the cache is large.
 func (w *testnetWatcher) prune(floor uint32) {
 	if len(w.headers) <= maxHeaderCache {
 		return
 	}
 	for h, hd := range w.headers {
-		if hd.height+treeDepth < floor {
+		if hd.height+maxForkDepth < floor {
 			delete(w.headers, h)
 		}
 	}

@@ -295,3 +295,29 @@ func getBody(t *testing.T, url string, status int) string {
 	}
 	return string(b)
 }
+
+// TestTestnetLongPartition: branches longer than the tree's depth still
+// show where they fork, each folded into a short row.
+func TestTestnetLongPartition(t *testing.T) {
+	tn := newLocalTestnet(t, 3)
+	common := tn.chainOf(tn.params.GenesisHash, 5, "common", 0, 1, 2)
+	fork := common[4].BlockHash()
+	tn.chainOf(fork, 70, "a", 0, 1)
+	tn.chainOf(fork, 60, "b", 2)
+	s := newTestnetWatcher(tn.path(), quietLogger()).poll(context.Background())
+	if !s.Forked || s.Nodes[2].State != "forked" || s.Nodes[2].Lag != 10 {
+		t.Fatalf("forked %v, node2 %s lag %d", s.Forked, s.Nodes[2].State, s.Nodes[2].Lag)
+	}
+	if box := findBox(t, s.Tree, fork); box.Holders != "all" {
+		t.Errorf("fork point holders %q", box.Holders)
+	}
+	var runs []string
+	for _, b := range s.Tree.Boxes {
+		if b.Run {
+			runs = append(runs, b.Holders+": "+b.Label)
+		}
+	}
+	if len(runs) < 2 || s.Tree.Lanes != 2 || s.Tree.W > 3000 {
+		t.Errorf("lanes %d, width %.0f, folded runs %q", s.Tree.Lanes, s.Tree.W, runs)
+	}
+}

@@ -204,12 +204,23 @@ func layoutTree(blocks map[chain.Hash]*treeBlock, nodes []testnetNode) blockTree
 		byHeight[b.height] = append(byHeight[b.height], b)
 		lo, hi = min(lo, b.height), max(hi, b.height)
 	}
-	plain := func(h uint32) bool {
-		bs := byHeight[h]
-		return len(bs) == 1 && len(bs[0].tipOf) == 0
-	}
 	sameMarks := func(a, b *treeBlock) bool {
 		return slices.Equal(a.holders, b.holders) && slices.Equal(a.active, b.active)
+	}
+	// foldable: every block at h continues its lane from h-1 with the same
+	// marks, no branch starts or ends there, and it is no node's tip.
+	foldable := func(h uint32) bool {
+		bs := byHeight[h]
+		if len(bs) == 0 || len(bs) != len(byHeight[h-1]) {
+			return false
+		}
+		for _, b := range bs {
+			p := blocks[b.prev]
+			if len(b.tipOf) > 0 || p == nil || p.lane != b.lane || !sameMarks(p, b) {
+				return false
+			}
+		}
+		return true
 	}
 	col := map[uint32]int{}   // height -> column
 	runOf := map[uint32]int{} // folded height -> index in runs
@@ -218,10 +229,8 @@ func layoutTree(blocks map[chain.Hash]*treeBlock, nodes []testnetNode) blockTree
 	c := 0
 	for h := lo; h <= hi; {
 		end := h
-		if plain(h) {
-			for end+1 <= hi && plain(end+1) && sameMarks(byHeight[end+1][0], byHeight[h][0]) {
-				end++
-			}
+		for end+1 <= hi && foldable(end+1) {
+			end++
 		}
 		if end-h+1 >= minCollapse {
 			col[h] = c
@@ -255,15 +264,19 @@ func layoutTree(blocks map[chain.Hash]*treeBlock, nodes []testnetNode) blockTree
 		slices.Sort(parts)
 		return strings.Join(parts, " ")
 	}
-	drawnRun := map[int]bool{}
+	drawnRun := map[[2]int]bool{} // run index and lane
 	for _, b := range sortedBlocks(blocks) {
 		x, y := pos(b)
 		if r, folded := runOf[b.height]; folded {
-			if !drawnRun[r] {
-				drawnRun[r] = true
+			class := "run"
+			if len(b.active) == 0 {
+				class += " orphaned"
+			}
+			if key := [2]int{r, b.lane}; !drawnRun[key] {
+				drawnRun[key] = true
 				n := runs[r].to - runs[r].from + 1
 				t.Boxes = append(t.Boxes, treeBox{X: x, Y: y, Label: fmt.Sprintf("%d blocks", n),
-					Sub: fmt.Sprintf("%d–%d", runs[r].from, runs[r].to), Class: "run", Holders: names(b.holders), Run: true,
+					Sub: fmt.Sprintf("%d–%d", runs[r].from, runs[r].to), Class: class, Holders: names(b.holders), Run: true,
 					Title: fmt.Sprintf("heights %d to %d, a straight run", runs[r].from, runs[r].to)})
 			}
 		} else {
