@@ -5,6 +5,7 @@ import (
 	"math/big"
 	"path/filepath"
 	"strconv"
+	"time"
 
 	"github.com/flint-chain/flint/chain"
 	"github.com/flint-chain/flint/mempool"
@@ -22,6 +23,21 @@ type P2PConfig struct {
 	Bootstrap []string
 	// MDNS finds peers on the local network; DHT runs the Kademlia DHT.
 	MDNS, DHT bool
+	// StallTimeout is how long a block request may wait before its blocks
+	// go to another peer; the p2p default if zero. Tests shorten it.
+	StallTimeout time.Duration
+}
+
+// SubmitBlock processes a block handed in from outside the node's miner
+// and announces it to peers when it was stored (submitblock does the same).
+func (n *Node) SubmitBlock(ctx context.Context, b *chain.Block) (chain.ProcessResult, error) {
+	return n.relayBlock(ctx, b)
+}
+
+// SendTx offers a transaction to the mempool and announces what entered,
+// as sendrawtransaction does.
+func (n *Node) SendTx(ctx context.Context, tx *chain.Tx) (chain.Hash, error) {
+	return n.sendTx(ctx, tx)
 }
 
 // DefaultListenAddrs are the listen addresses for a P2P port: TCP and

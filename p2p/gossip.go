@@ -189,6 +189,10 @@ func (n *Node) validateBlock(ctx context.Context, from peer.ID, m *pubsub.Messag
 	best := n.cfg.BestState()
 	if b.Header.Prev != best.Hash {
 		if n.sync.inIBD() {
+			// Sync fetches it, and whatever it builds on, in order.
+			if !n.haveHeader(hash) {
+				n.sync.headersFrom(from)
+			}
 			return n.verdict("blocks", pubsub.ValidationIgnore)
 		}
 		if !n.haveHeader(b.Header.Prev) {

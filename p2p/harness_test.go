@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/btcsuite/btcd/btcec/v2/schnorr"
 	"go.uber.org/goleak"
 
 	"github.com/flint-chain/flint/chain"
@@ -39,8 +41,43 @@ func testLogger(name string) *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})).With("node", name)
 }
 
-// payTo is the key test blocks pay.
-var payTo = [32]byte{1, 2, 3}
+// testPriv is the key test blocks pay and test transactions spend from.
+var testPriv, _ = btcec.PrivKeyFromBytes([]byte("flint p2p test key, 32 bytes!!!!"))
+
+// payTo is testPriv's x-only key.
+var payTo = func() (k [32]byte) {
+	copy(k[:], schnorr.SerializePubKey(testPriv.PubKey()))
+	return k
+}()
+
+// spendCoinbase returns a transaction spending block b's coinbase back to
+// payTo, less fee.
+func spendCoinbase(t *testing.T, p *chain.Params, b *chain.Block, fee uint64, outputs int) *chain.Tx {
+	t.Helper()
+	cb := b.Txs[0]
+	tx := &chain.Tx{Version: 1, Inputs: []chain.TxIn{{Prev: chain.OutPoint{TxID: cb.TxID()}}}}
+	each := (cb.Outputs[0].Value - fee) / uint64(outputs)
+	for range outputs {
+		tx.Outputs = append(tx.Outputs, chain.TxOut{Value: each, PubKey: payTo})
+	}
+	sigHash := chain.CalcSigHash(p.GenesisHash, tx.TxID(), 0, cb.Outputs)
+	sig, err := schnorr.Sign(testPriv, sigHash[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx.Inputs[0].Witness = sig.Serialize()
+	return tx
+}
+
+// blockAt returns n's main-chain block at height.
+func (n *testNode) blockAt(height uint32) *chain.Block {
+	n.t.Helper()
+	b, err := n.Chain().BlockByHeight(height)
+	if err != nil {
+		n.t.Fatal(err)
+	}
+	return b
+}
 
 // loopback are listen addresses on 127.0.0.1 with OS-assigned ports.
 var loopback = []string{"/ip4/127.0.0.1/tcp/0", "/ip4/127.0.0.1/udp/0/quic-v1"}

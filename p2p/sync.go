@@ -77,6 +77,8 @@ type syncer struct {
 	served    map[peer.ID]bool
 	lastLog   time.Time
 	logHeight uint32
+	// announced is the last tip announced to peers.
+	announced chain.Hash
 
 	// lastProgress is when a requested body last connected (unix nanos).
 	lastProgress atomic.Int64
@@ -149,6 +151,7 @@ func (s *syncer) run(ctx context.Context) {
 	tick := time.NewTicker(syncTick)
 	defer tick.Stop()
 	s.updateIBD()
+	s.announced = s.n.cfg.BestState().Hash
 	for {
 		select {
 		case <-ctx.Done():
@@ -160,6 +163,25 @@ func (s *syncer) run(ctx context.Context) {
 			s.logProgress()
 		}
 		s.schedule(ctx)
+		s.announceTip()
+	}
+}
+
+// announceTip publishes the tip once sync has nothing in flight, so that
+// peers behind us — which saw none of the blocks we fetched by sync —
+// learn of it and sync from us. A tip that came by gossip was relayed
+// already, and pubsub drops the repeat.
+func (s *syncer) announceTip() {
+	if len(s.inflight) > 0 || s.headerPeer != "" || s.ibd.Load() {
+		return
+	}
+	best := s.n.cfg.BestState()
+	if best.Hash == s.announced {
+		return
+	}
+	s.announced = best.Hash
+	if b, err := s.n.cfg.BlockByHash(best.Hash); err == nil {
+		s.n.PublishBlock(b)
 	}
 }
 

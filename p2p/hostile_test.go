@@ -1,0 +1,280 @@
+package p2p_test
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/libp2p/go-libp2p"
+	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/core/protocol"
+	ma "github.com/multiformats/go-multiaddr"
+
+	"github.com/flint-chain/flint/chain"
+	"github.com/flint-chain/flint/node"
+	"github.com/flint-chain/flint/p2p"
+)
+
+// hostile is a peer that speaks Flint's wire protocols by hand, from a
+// real libp2p host on loopback, and answers as its fields say.
+type hostile struct {
+	t      *testing.T
+	h      host.Host
+	netID  string
+	status p2p.Status
+	// headers answers getheaders (nil: the source's real headers).
+	headers func(g p2p.GetHeaders) []byte
+	// blocks answers getblocks with the raw bytes written after the code.
+	blocks func(hashes []chain.Hash) []byte
+	// source is the honest chain the hostile peer pretends to have.
+	source *testNode
+}
+
+func newHostile(t *testing.T, source *testNode) *hostile {
+	t.Helper()
+	h, err := libp2p.New(libp2p.ListenAddrStrings("/ip4/127.0.0.1/tcp/0"), libp2p.DisableMetrics())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Close() })
+	params := source.Chain().Params()
+	x := &hostile{t: t, h: h, netID: params.NetworkID(), source: source}
+	best := source.Chain().BestState()
+	x.status = p2p.Status{Genesis: params.GenesisHash, BestHeader: best.HeaderHash, BestHeaderHeight: best.HeaderHeight,
+		BestBlock: best.Hash, BestBlockHeight: best.Height, Work: best.HeaderWorkSum}
+	h.SetStreamHandler(x.proto("status"), func(s network.Stream) {
+		defer s.Close()
+		if _, err := p2p.ReadFrame(bufio.NewReader(s), p2p.StatusSize); err != nil {
+			s.Reset()
+			return
+		}
+		s.Write(append([]byte{p2p.CodeOK}, p2p.AppendFrame(nil, x.status.Encode())...))
+	})
+	h.SetStreamHandler(x.proto("getheaders"), func(s network.Stream) {
+		defer s.Close()
+		req, err := p2p.ReadFrame(bufio.NewReader(s), p2p.MaxGetHeadersSize)
+		if err != nil {
+			s.Reset()
+			return
+		}
+		g, _ := p2p.DecodeGetHeaders(req)
+		if x.headers != nil {
+			s.Write(x.headers(g))
+			return
+		}
+		hs := source.Chain().LocateHeaders(g.Locator, g.Stop, p2p.MaxHeadersPerReply)
+		s.Write(append([]byte{p2p.CodeOK}, p2p.AppendFrame(nil, p2p.EncodeHeaders(hs))...))
+	})
+	h.SetStreamHandler(x.proto("getblocks"), func(s network.Stream) {
+		defer s.Close()
+		req, err := p2p.ReadFrame(bufio.NewReader(s), p2p.MaxGetBlocksSize)
+		if err != nil {
+			s.Reset()
+			return
+		}
+		hashes, _ := p2p.DecodeGetBlocks(req)
+		s.Write(x.blocks(hashes))
+	})
+	return x
+}
+
+func (x *hostile) proto(name string) protocol.ID {
+	return protocol.ID("/" + x.netID + "/" + name + "/1")
+}
+
+// dial connects the hostile peer to n.
+func (x *hostile) dial(n *testNode) {
+	x.t.Helper()
+	a, _ := ma.NewMultiaddr(n.TCPAddr())
+	ai, _ := peer.AddrInfoFromP2pAddr(a)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := x.h.Connect(ctx, *ai); err != nil {
+		x.t.Fatal(err)
+	}
+}
+
+// ask opens a stream to n on protocol name, writes raw, closes the write
+// side and returns the response bytes (nil after a reset).
+func (x *hostile) ask(n *testNode, name string, raw []byte) []byte {
+	x.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s, err := x.h.NewStream(ctx, n.P2P().ID(), x.proto(name))
+	if err != nil {
+		return nil // disconnected (banned)
+	}
+	defer s.Close()
+	s.SetDeadline(time.Now().Add(10 * time.Second))
+	s.Write(raw)
+	s.CloseWrite()
+	resp, _ := io.ReadAll(s)
+	return resp
+}
+
+// banScore is n's ban score for the hostile peer, -1 when not connected.
+func (x *hostile) banScore(n *testNode) int {
+	for _, p := range n.P2P().Peers() {
+		if p.ID == x.h.ID().String() {
+			return p.BanScore
+		}
+	}
+	return -1
+}
+
+// banned reports whether n bans the hostile peer.
+func (x *hostile) banned(n *testNode) bool {
+	for _, b := range n.P2P().Bans() {
+		if b.Address == x.h.ID().String() {
+			return true
+		}
+	}
+	return false
+}
+
+func TestHostileRequests(t *testing.T) {
+	h := startNode(t, "honest")
+	h.mine(5)
+
+	t.Run("garbage request", func(t *testing.T) {
+		x := newHostile(t, h)
+		x.dial(h)
+		resp := x.ask(h, "getheaders", p2p.AppendFrame(nil, []byte("garbage!")))
+		if len(resp) != 1 || resp[0] != p2p.CodeBadRequest {
+			t.Fatalf("response %x, want code 1", resp)
+		}
+		waitFor(t, 5*time.Second, "20 points", func() bool { return x.banScore(h) == 20 })
+	})
+	t.Run("bytes after the request", func(t *testing.T) {
+		x := newHostile(t, h)
+		x.dial(h)
+		req := p2p.AppendFrame(nil, p2p.EncodeGetBlocks([]chain.Hash{h.Chain().BestState().Hash}))
+		resp := x.ask(h, "getblocks", append(req, 7))
+		if len(resp) != 1 || resp[0] != p2p.CodeBadRequest {
+			t.Fatalf("response %x, want code 1", resp)
+		}
+	})
+	t.Run("oversized message", func(t *testing.T) {
+		x := newHostile(t, h)
+		x.dial(h)
+		resp := x.ask(h, "getblocks", []byte{0x80, 0x80, 0x40}) // a 1 MiB frame
+		if len(resp) != 0 {
+			t.Fatalf("response %x, want a reset", resp)
+		}
+		waitFor(t, 5*time.Second, "50 points", func() bool { return x.banScore(h) == 50 })
+	})
+	t.Run("flood beyond the rate limit", func(t *testing.T) {
+		x := newHostile(t, h)
+		x.dial(h)
+		req := p2p.AppendFrame(nil, (&p2p.GetHeaders{Locator: []chain.Hash{h.Chain().Params().GenesisHash}}).Encode())
+		limited := 0
+		for range 40 {
+			if resp := x.ask(h, "getheaders", req); len(resp) == 1 && resp[0] == p2p.CodeRateLimited {
+				limited++
+			}
+		}
+		if limited == 0 {
+			t.Fatal("40 getheaders at once: none rate limited")
+		}
+		if !x.banned(h) && x.banScore(h) < 5 {
+			t.Fatalf("the flood cost %d points", x.banScore(h))
+		}
+		// The honest node still answers others.
+		y := newHostile(t, h)
+		y.dial(h)
+		if resp := y.ask(h, "getheaders", req); len(resp) < 2 || resp[0] != p2p.CodeOK {
+			t.Fatalf("another peer's request: %x", resp)
+		}
+	})
+	t.Run("wrong genesis", func(t *testing.T) {
+		x := newHostile(t, h)
+		x.status.Genesis = chain.TestNetParams().GenesisHash
+		x.dial(h)
+		waitFor(t, 2*time.Second, "disconnect", func() bool {
+			return x.h.Network().Connectedness(h.P2P().ID()) != network.Connected
+		})
+	})
+}
+
+func TestHostileSync(t *testing.T) {
+	src := startNode(t, "source") // the honest chain, not connected to h
+	src.mine(40)
+	srcTip := src.Chain().BestState().Hash
+	stall := func(o *node.Config) { o.P2P.StallTimeout = 2 * time.Second }
+
+	t.Run("bad proof of work header", func(t *testing.T) {
+		h := startNode(t, "h")
+		x := newHostile(t, src)
+		bad := chain.Header{Version: 1, Prev: h.Chain().Params().GenesisHash, Time: uint32(time.Now().Unix()),
+			Bits: h.Chain().Params().PowLimitBits}
+		for chain.CheckProofOfWork(bad.BlockHash(), bad.Bits, h.Chain().Params().PowLimit) == nil {
+			bad.Nonce++
+		}
+		x.headers = func(p2p.GetHeaders) []byte {
+			return append([]byte{p2p.CodeOK}, p2p.AppendFrame(nil, p2p.EncodeHeaders([]chain.Header{bad}))...)
+		}
+		x.dial(h)
+		waitFor(t, 10*time.Second, "a ban", func() bool { return x.banned(h) })
+		if h.Chain().HaveHeader(bad.BlockHash()) {
+			t.Fatal("the bad header was stored")
+		}
+		// Banned: it cannot connect again.
+		a, _ := ma.NewMultiaddr(h.TCPAddr())
+		ai, _ := peer.AddrInfoFromP2pAddr(a)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		x.h.Network().ClosePeer(h.P2P().ID())
+		x.h.Peerstore().RemovePeer(h.P2P().ID())
+		if err := x.h.Connect(ctx, *ai); err == nil {
+			waitFor(t, 5*time.Second, "the banned peer dropped", func() bool {
+				return x.h.Network().Connectedness(h.P2P().ID()) != network.Connected
+			})
+		}
+	})
+	t.Run("2,001 headers", func(t *testing.T) {
+		h := startNode(t, "h")
+		x := newHostile(t, src)
+		x.headers = func(p2p.GetHeaders) []byte {
+			return append([]byte{p2p.CodeOK}, p2p.AppendFrame(nil, make([]byte, 3+2001*80))...)
+		}
+		x.dial(h)
+		waitFor(t, 10*time.Second, "50 points", func() bool { return x.banScore(h) >= 50 })
+	})
+	t.Run("bad merkle root, unsolicited and stalled blocks", func(t *testing.T) {
+		h := startNode(t, "h", stall)
+		mutate := newHostile(t, src)
+		mutate.blocks = func(hashes []chain.Hash) []byte {
+			b, _ := src.Chain().BlockByHash(hashes[0])
+			bad := *b
+			bad.Txs = append([]*chain.Tx{}, b.Txs...)
+			cb := *bad.Txs[0]
+			cb.Inputs = append([]chain.TxIn{}, cb.Inputs...)
+			cb.Inputs[0].Witness = []byte("mutated")
+			bad.Txs[0] = &cb
+			return append([]byte{p2p.CodeOK}, p2p.AppendFrame(nil, bad.Serialize())...)
+		}
+		unsolicited := newHostile(t, src)
+		unsolicited.blocks = func([]chain.Hash) []byte {
+			return append([]byte{p2p.CodeOK}, p2p.AppendFrame(nil, src.blockAt(1).Serialize())...)
+		}
+		staller := newHostile(t, src)
+		staller.blocks = func([]chain.Hash) []byte {
+			time.Sleep(4 * time.Second) // past the stall timeout
+			return nil
+		}
+		for _, x := range []*hostile{mutate, unsolicited, staller} {
+			x.dial(h)
+		}
+		// With an honest peer too, h ends on the honest chain.
+		connect(t, h, src)
+		waitTip(t, 60*time.Second, srcTip, h)
+		waitFor(t, 10*time.Second, "the mutating peer banned", func() bool { return mutate.banned(h) })
+		if s := unsolicited.banScore(h); s < 20 && !unsolicited.banned(h) {
+			t.Errorf("unsolicited blocks cost %d points", s)
+		}
+	})
+}
