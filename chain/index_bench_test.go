@@ -226,3 +226,41 @@ func BenchmarkBodyOrder(b *testing.B) {
 	b.ReportMetric(float64(n*b.N)/random.Seconds(), "random-blocks/s")
 	b.ReportMetric(random.Seconds()/inOrder.Seconds(), "random/in-order-time")
 }
+
+// BenchmarkAncestor measures ancestor lookups on in-memory chains of
+// 10,000 and 1,000,000 nodes, away from the database and its background
+// work: the number of pointer steps grows with log n, the time with cache
+// misses as well.
+func BenchmarkAncestor(b *testing.B) {
+	for _, n := range indexBenchSizes {
+		b.Run(fmt.Sprintf("nodes=%d", n), func(b *testing.B) {
+			nodes := memChain(n, 1)
+			tip := nodes[n]
+			rng := rand.New(rand.NewPCG(1, 1))
+			heights := make([]uint32, 1<<16)
+			for i := range heights {
+				heights[i] = uint32(rng.IntN(n))
+			}
+			steps := 0
+			b.ResetTimer()
+			for i := range b.N {
+				h := heights[i&(len(heights)-1)]
+				if tip.ancestor(h) == nil {
+					b.Fatal("no ancestor")
+				}
+			}
+			b.StopTimer()
+			for _, h := range heights[:1000] {
+				for walk := tip; walk.height > h; steps++ {
+					hSkip, hSkipPrev := int64(skipHeight(walk.height)), int64(skipHeight(walk.height-1))
+					if walk.skip != nil && (hSkip == int64(h) || hSkip > int64(h) && !(hSkipPrev < hSkip-2 && hSkipPrev >= int64(h))) {
+						walk = walk.skip
+					} else {
+						walk = walk.parent
+					}
+				}
+			}
+			b.ReportMetric(float64(steps)/1000, "steps/lookup")
+		})
+	}
+}
