@@ -101,3 +101,29 @@ func TestMinerBench(t *testing.T) {
 		t.Fatalf("external miner without --address: %v", err)
 	}
 }
+
+// TestConfigFileIsStrict checks the exact sentences for a misspelt key
+// and a TOML syntax error: file, line (and column), and the key.
+func TestConfigFileIsStrict(t *testing.T) {
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "flint.toml")
+	cases := []struct{ name, file, want string }{
+		{"misspelt key", "network = \"regtest\"\n\n[rpc]\nuser = \"u\"\nadr = \"127.0.0.1:1\"\n",
+			cfgPath + `:5: unknown setting "rpc.adr" (settings are named as the node's flags: rpc.addr is addr under [rpc]; see flint node --help)`},
+		{"unknown table", "[rcp]\naddr = \"127.0.0.1:1\"\n",
+			cfgPath + `:1: unknown setting "rcp" (settings are named as the node's flags: rpc.addr is addr under [rpc]; see flint node --help)`},
+		{"syntax error", "network = \"regtest\"\n[rpc]\naddr = = 1\n",
+			cfgPath + `:3:8: not valid TOML: expected value but found '=' instead`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if err := os.WriteFile(cfgPath, []byte(c.file), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			err := run([]string{"flint", "node", "--config", cfgPath, "--datadir", dir})
+			if err == nil || err.Error() != c.want {
+				t.Fatalf("got  %v\nwant %s", err, c.want)
+			}
+		})
+	}
+}

@@ -63,7 +63,7 @@ var (
 
 var configFlag = &cli.StringFlag{
 	Name:    "config",
-	Usage:   "TOML file of node settings, named as the flags (rpc.addr is addr under [rpc]); flags and FLINT_* variables win",
+	Usage:   "TOML file of node settings, named as the flags (rpc.addr is addr under [rpc]); an unknown key is an error; flags and FLINT_* variables win",
 	EnvVars: []string{"FLINT_CONFIG"},
 }
 
@@ -87,7 +87,7 @@ var nodeCommand = &cli.Command{
 	Name:   "node",
 	Usage:  "run a full node",
 	Flags:  append(append([]cli.Flag{}, nodeConfigFlags...), mineFlag, devFlag, configFlag, clockOffsetFlag),
-	Before: altsrc.InitInputSourceWithContext(nodeConfigFlags, altsrc.NewTomlSourceFromFlagFunc(configFlag.Name)),
+	Before: loadConfigFile(nodeConfigFlags),
 	Action: runNode,
 }
 
