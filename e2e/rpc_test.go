@@ -120,6 +120,7 @@ func TestNodeRPCWalk(t *testing.T) {
 		"estimatefee":    {6},
 		"getnetworkinfo": nil, "getmininginfo": nil,
 		"getblocktemplate":  {addrRaw},
+		"getwork":           {},
 		"submitblock":       nil, // below, with a solved template
 		"generatetoaddress": {1, addrRaw},
 		"listunspent":       {addrRaw},
@@ -137,7 +138,7 @@ func TestNodeRPCWalk(t *testing.T) {
 	invalid := map[string][]any{
 		"getblockhash": {"ten"}, "getblock": {"nothex"}, "getblockheader": {42},
 		"getrawtransaction": {"zz"}, "sendrawtransaction": {"00"}, "estimatefee": {"soon"},
-		"getblocktemplate": {"flt1notanaddress"}, "submitblock": {"00"},
+		"getblocktemplate": {"flt1notanaddress"}, "submitblock": {"00"}, "getwork": {"zz"},
 		"generatetoaddress": {"many", addrRaw}, "listunspent": {"bad"}, "getbalance": {7},
 		"invalidateblock": {"nothex"}, "reconsiderblock": {"nothex"}, "validateaddress": {5},
 		"getblockchaininfo": {"extra", "params"}, "getbestblockhash": {1, 2, 3}, "getblockcount": {"x", "y"},
