@@ -27,6 +27,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/protocol"
 	"github.com/libp2p/go-libp2p/p2p/discovery/mdns"
 	ma "github.com/multiformats/go-multiaddr"
+	msmux "github.com/multiformats/go-multistream"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/flint-chain/flint/chain"
@@ -321,6 +322,14 @@ func (n *Node) connected(c network.Conn) {
 		ctx, cancel := context.WithTimeout(n.ctx, statusDeadline)
 		defer cancel()
 		st, err := n.requestStatus(ctx, p)
+		var notOurs msmux.ErrNotSupported[protocol.ID]
+		if errors.As(err, &notOurs) {
+			// It does not speak this network's protocols (whose names
+			// carry the network): another network, or not Flint.
+			n.log.Info("peer does not speak this network's protocols; disconnecting", "peer", p)
+			_ = n.host.Network().ClosePeer(p)
+			return
+		}
 		if err != nil {
 			if n.ctx.Err() == nil && n.host.Network().Connectedness(p) == network.Connected {
 				n.log.Debug("status exchange failed", "peer", p, "err", err)
