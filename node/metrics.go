@@ -90,6 +90,9 @@ func (m *metrics) observe(ev chain.Notification, prev chain.NotificationType) {
 
 // processBlock is the chain's ProcessBlock, timed.
 func (n *Node) processBlock(ctx context.Context, b *chain.Block) (chain.ProcessResult, error) {
+	if err := n.guardDisk(); err != nil {
+		return chain.ProcessResult{}, err
+	}
 	start := time.Now()
 	res, err := n.chain.ProcessBlock(ctx, b)
 	n.metrics.blockProcess.Observe(time.Since(start).Seconds())

@@ -63,6 +63,10 @@ type Config struct {
 	SigVerifier sigverify.Verifier
 	// Logger receives every subsystem's lines.
 	Logger *slog.Logger
+	// MinFreeDisk is the free space on the data directory's file system
+	// below which the node refuses to start and, running, stops;
+	// DefaultMinFreeDisk if zero.
+	MinFreeDisk uint64
 	// Now is the node's clock: the chain's future-time rule and the
 	// timestamps of mined blocks read it. time.Now if nil; fault tests shift
 	// it to play a node whose clock is wrong.
@@ -89,6 +93,9 @@ type Node struct {
 	// stop ends Run (the RPC stop method); stopped is closed by it.
 	stop    func()
 	stopped chan struct{}
+	// diskErr is set once the disk ran low (the node then stops without
+	// another write).
+	diskErr atomic.Pointer[error]
 	// closeTimeout bounds the database close at shutdown.
 	closeTimeout time.Duration
 	log          *slog.Logger
@@ -123,8 +130,14 @@ func New(cfg Config) (*Node, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.MinFreeDisk == 0 {
+		cfg.MinFreeDisk = DefaultMinFreeDisk
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	if err := (&Node{cfg: cfg}).checkDisk(); err != nil {
+		return nil, err
 	}
 	// One signature cache for chain and mempool: what the pool verified,
 	// block connection does not verify again.
@@ -279,6 +292,7 @@ func (n *Node) Run(ctx context.Context) error {
 		n.log.Info("serving JSON-RPC", "url", "http://"+n.rpcLn.Addr().String())
 		parts = append(parts, n.serveRPC)
 	}
+	parts = append(parts, n.watchDisk)
 	if n.httpLn != nil {
 		n.log.Info("serving the explorer", "url", "http://"+n.httpLn.Addr().String())
 		parts = append(parts, n.serveExplorer)
@@ -319,6 +333,13 @@ func (n *Node) Run(ctx context.Context) error {
 		if err := <-errs; err != nil && first == nil {
 			first = err
 		}
+	}
+	if p := n.diskErr.Load(); p != nil {
+		// Closing flushes the database's memory-mapped tables, which a
+		// full disk turns into a crash; every stored block is in its log
+		// already, and the next start recovers from it.
+		n.log.Error("stopped without closing the database (its log has every block; the next start recovers)")
+		return *p
 	}
 	n.saveMempool()
 	if err := n.closeChain(); err != nil {

@@ -74,6 +74,9 @@ func (n *Node) newP2P() error {
 		},
 		ProcessBlock: n.processBlock,
 		ProcessHeaders: func(ctx context.Context, headers []chain.Header) (int, error) {
+			if err := n.guardDisk(); err != nil {
+				return 0, err
+			}
 			res, err := c.ProcessHeaders(ctx, headers)
 			return res.Accepted, err
 		},

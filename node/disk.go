@@ -1,0 +1,84 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// DefaultMinFreeDisk is the free space below which a node stops: the
+// chain database writes through memory-mapped files, and a write there to
+// a full disk is not an error the node could handle but a crash (SIGBUS).
+const DefaultMinFreeDisk = 50 << 20
+
+// diskCheckInterval is how often the running node looks at the free space
+// (each block stored looks too).
+const diskCheckInterval = time.Second
+
+// ErrDiskLow is the error a node stops with when its disk is (nearly)
+// full.
+var ErrDiskLow = errors.New("disk space is low")
+
+// freeDisk returns the bytes available to this process on dir's file system.
+func freeDisk(dir string) (uint64, error) {
+	var st unix.Statfs_t
+	if err := unix.Statfs(dir, &st); err != nil {
+		return 0, err
+	}
+	return st.Bavail * uint64(st.Bsize), nil
+}
+
+// checkDisk returns an ErrDiskLow error, with the numbers, when the data
+// directory's file system has less than the minimum free.
+func (n *Node) checkDisk() error {
+	free, err := freeDisk(n.cfg.DataDir)
+	if err != nil {
+		return nil // a file system that cannot say is not a reason to stop
+	}
+	if free < n.cfg.MinFreeDisk {
+		return fmt.Errorf("%w: %d MiB free on the file system of %s, below the %d MiB a node keeps in reserve",
+			ErrDiskLow, free>>20, n.cfg.DataDir, n.cfg.MinFreeDisk>>20)
+	}
+	return nil
+}
+
+// diskLow records that the disk ran low and stops the node.
+func (n *Node) diskLow(err error) {
+	if n.diskErr.CompareAndSwap(nil, &err) {
+		n.log.Error("stopping: free some space, then start the node again", "err", err)
+		n.stop()
+	}
+}
+
+// watchDisk stops the node when the disk runs low.
+func (n *Node) watchDisk(ctx context.Context) error {
+	t := time.NewTicker(diskCheckInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			if err := n.checkDisk(); err != nil {
+				n.diskLow(err)
+				return nil
+			}
+		}
+	}
+}
+
+// guardDisk wraps a write to the chain: with the disk low it refuses
+// (and stops the node) instead of writing.
+func (n *Node) guardDisk() error {
+	if p := n.diskErr.Load(); p != nil {
+		return *p
+	}
+	if err := n.checkDisk(); err != nil {
+		n.diskLow(err)
+		return err
+	}
+	return nil
+}
