@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -19,10 +20,13 @@ import (
 
 // labNode is a flint node process inside a lab host.
 type labNode struct {
-	t      *testing.T
-	host   *labHost
-	dir    string
-	args   []string // node flags beyond the address ones
+	t    *testing.T
+	host *labHost
+	dir  string
+	args []string // node flags beyond the address ones
+	// flags, when set, returns more flags at each start (addresses of
+	// the peers known by then).
+	flags  func() []string
 	cmd    *exec.Cmd
 	out    *syncBuffer
 	done   chan struct{}
@@ -39,8 +43,14 @@ var servingRPC = regexp.MustCompile(`msg="serving JSON-RPC" sub=node url=(http:/
 // address (port chosen by the OS on the first start, kept after).
 func startLabNode(t *testing.T, h *labHost, dir string, args ...string) *labNode {
 	t.Helper()
-	n := &labNode{t: t, host: h, dir: dir, args: args}
+	n := newLabNode(t, h, dir, args...)
 	n.start()
+	return n
+}
+
+// newLabNode makes a node, not started, that the test's cleanup kills.
+func newLabNode(t *testing.T, h *labHost, dir string, args ...string) *labNode {
+	n := &labNode{t: t, host: h, dir: dir, args: args, out: &syncBuffer{}}
 	t.Cleanup(func() {
 		n.kill()
 		if t.Failed() {
@@ -58,10 +68,12 @@ func (n *labNode) start() {
 		rpcAddr = strings.TrimPrefix(n.rpcURL, "http://")
 	}
 	args := append([]string{"node", "--datadir", n.dir, "--rpc.addr", rpcAddr}, n.args...)
-	n.cmd = n.host.command(flintBin, args...)
-	if n.out == nil {
-		n.out = &syncBuffer{}
+	if n.flags != nil {
+		args = append(args, n.flags()...)
 	}
+	// A killed node leaves its cookie behind; the new one is its own.
+	os.Remove(filepath.Join(n.dir, rpc.CookieFile))
+	n.cmd = n.host.command(flintBin, args...)
 	n.cmd.Stdout, n.cmd.Stderr = n.out, n.out
 	if err := n.cmd.Start(); err != nil {
 		n.t.Fatal(err)
@@ -85,10 +97,12 @@ func (n *labNode) start() {
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	auth, err := rpc.ReadCookie(filepath.Join(n.dir, rpc.CookieFile))
-	if err != nil {
-		n.t.Fatal(err)
-	}
+	var auth rpc.Auth
+	eventually(n.t, "the node's RPC cookie", func() bool {
+		var err error
+		auth, err = rpc.ReadCookie(filepath.Join(n.dir, rpc.CookieFile))
+		return err == nil
+	})
 	n.client = rpc.NewClient(n.rpcURL, auth)
 	n.client.SetHTTPClient(httpClient)
 	if err := n.client.WaitReady(ctx); err != nil {
@@ -150,7 +164,7 @@ func TestLabLinks(t *testing.T) {
 	a, b := l.addHost(), l.addHost()
 	call := labRPCNode(t, a, b)
 	eventually(t, "an RPC call across the data link", func() bool { _, err := call(); return err == nil })
-	ctl := startLabNode(t, a, t.TempDir(), "--network", "regtest")
+	ctl := startLabNode(t, a, t.TempDir(), "--network", "regtest", "--p2p.off")
 	a.linkDown()
 	if _, err := call(); err == nil {
 		t.Fatal("the call got through a link that is down")
@@ -169,7 +183,7 @@ func TestLabLinks(t *testing.T) {
 func labRPCNode(t *testing.T, a, b *labHost) func() (time.Duration, error) {
 	t.Helper()
 	dir := t.TempDir()
-	cmd := a.command(flintBin, "node", "--network", "regtest", "--datadir", dir, "--rpc.addr", a.dataIP+":0")
+	cmd := a.command(flintBin, "node", "--network", "regtest", "--p2p.off", "--datadir", dir, "--rpc.addr", a.dataIP+":0")
 	out := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {

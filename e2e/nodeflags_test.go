@@ -19,7 +19,7 @@ func TestMinePeriodAndClockOffset(t *testing.T) {
 	params := chain.RegTestParams()
 	node := start(t, "node", "--network", "regtest", "--p2p.off", "--datadir", dir, "--rpc.addr", rpcAddr,
 		"--mine.period", "100ms", "--mine.address", chain.EncodeAddress(params, testKey()),
-		"--test.clockoffset", "3h")
+		"--test.clockoffset", "3h", "--p2p.off")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	client := dial(t, ctx, dir, rpcAddr)
