@@ -59,7 +59,7 @@ func (c *BlockChain) connectBlock(n *blockNode, b *Block, verifySigs bool) error
 	var fees uint64
 	var checks *SigChecks
 	if verifySigs && len(b.Txs) > 1 {
-		checks = NewSigChecks(c.sigCache)
+		checks = c.blockSigChecks(b)
 	}
 	offset := uint32(HeaderSize + VarIntSize(uint64(len(b.Txs))))
 	for i, tx := range b.Txs {
@@ -86,8 +86,9 @@ func (c *BlockChain) connectBlock(n *blockNode, b *Block, verifySigs bool) error
 		}
 	}
 
-	// The block's signatures are checked as one batch, on all cores, while
-	// the rest of the block is checked and its writes are staged; they take
+	// The block's signatures are checked in batches, one per core, the
+	// first while later inputs are looked up, the last while the rest of
+	// the block is checked and its writes are staged; the writes take
 	// effect only at Commit, after every signature verified.
 	var sigsDone <-chan error
 	if checks != nil && checks.Len() > 0 {

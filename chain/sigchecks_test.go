@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/btcsuite/btcd/btcec/v2/schnorr"
+
 	"github.com/flint-chain/flint/sigverify"
 )
 
@@ -74,5 +76,39 @@ func TestSigChecksCache(t *testing.T) {
 	again.Add(sigHash, spend.out.PubKey, tx.Inputs[0].Witness, tx.TxID(), 0)
 	if again.Len() != 0 || cache.Len() != 1 {
 		t.Fatalf("a remembered signature was queued again (%d queued, %d cached)", again.Len(), cache.Len())
+	}
+}
+
+// TestSigChecksStream: streamed in chunks of 3, ten checks with bad ones
+// at 0, 4 and 9 are named in order, as Verify names them.
+func TestSigChecksStream(t *testing.T) {
+	g := newHarness(t)
+	queue := func(checks *SigChecks) {
+		for i := range 10 {
+			msg := DoubleSHA256([]byte{byte(i)})
+			sig, err := schnorr.Sign(g.priv, msg[:])
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw := sig.Serialize()
+			if i == 0 || i == 4 || i == 9 {
+				raw[50] ^= 1
+			}
+			checks.Add(msg, g.pubKey, raw, Hash{byte(i)}, i)
+		}
+	}
+	streamed := NewSigChecks(NewSigCache(0))
+	streamed.Stream(sigverify.Default(), 3)
+	queue(streamed)
+	all := NewSigChecks(NewSigCache(0))
+	queue(all)
+	got, want := streamed.Wait(), all.Verify(sigverify.Default(), 2)
+	if len(got) != 3 || got[0].Input != 0 || got[1].Input != 4 || got[2].Input != 9 {
+		t.Fatalf("streamed checks named %v, want inputs 0, 4 and 9", got)
+	}
+	for i := range got {
+		if got[i] != want[i] {
+			t.Fatalf("streamed %v, all at once %v", got, want)
+		}
 	}
 }

@@ -82,6 +82,20 @@ type SigChecks struct {
 	cache   *SigCache
 	triples []sigverify.Triple
 	refs    []SigRef
+
+	// Set by Stream: every chunk checks are handed to verifier as soon as
+	// they are queued, each on its own goroutine.
+	verifier sigverify.Verifier
+	chunk    int
+	sent     int // checks [0, sent) are handed over
+	chunks   []*sigChunk
+	wg       sync.WaitGroup
+}
+
+// sigChunk is one VerifyBatch call of a streaming SigChecks.
+type sigChunk struct {
+	lo  int    // index of its first check
+	bad []bool // written by the verifying goroutine
 }
 
 // SigRef names the input whose signature a check is.
@@ -104,6 +118,47 @@ func (s *SigChecks) Add(sigHash Hash, pubKey [32]byte, sig []byte, txid Hash, in
 	copy(t.Sig[:], sig)
 	s.triples = append(s.triples, t)
 	s.refs = append(s.refs, SigRef{TxID: txid, Input: input})
+	if s.chunk > 0 && len(s.triples)-s.sent >= s.chunk {
+		s.send()
+	}
+}
+
+// Stream makes the checks go to v in chunks of the given size as they are
+// queued, so that verifying overlaps with whatever the caller does between
+// Adds (a block's input lookups); Wait collects the verdicts.
+func (s *SigChecks) Stream(v sigverify.Verifier, chunk int) {
+	s.verifier, s.chunk = v, max(1, chunk)
+}
+
+// send hands the checks not yet handed over to the verifier as one batch.
+func (s *SigChecks) send() {
+	lo, hi := s.sent, len(s.triples)
+	if lo == hi {
+		return
+	}
+	// The full slice expression keeps later appends out of the chunk.
+	ts := s.triples[lo:hi:hi]
+	c := &sigChunk{lo: lo, bad: make([]bool, hi-lo)}
+	s.chunks = append(s.chunks, c)
+	s.sent = hi
+	s.wg.Go(func() { s.verifier.VerifyBatch(ts, c.bad) })
+}
+
+// Wait sends the last chunk of a streaming SigChecks, waits for every chunk
+// and returns the inputs whose signatures fail, in the order they were
+// added.
+func (s *SigChecks) Wait() []SigRef {
+	s.send()
+	s.wg.Wait()
+	var failed []SigRef
+	for _, c := range s.chunks {
+		for i, b := range c.bad {
+			if b {
+				failed = append(failed, s.refs[c.lo+i])
+			}
+		}
+	}
+	return failed
 }
 
 // Len is the number of checks queued.
@@ -145,14 +200,30 @@ func VerifySignature(sigHash Hash, pubKey [32]byte, sig []byte) bool {
 	return sigverify.Default().Verify(&t)
 }
 
-// verifyBlockSigs starts checking a block's signatures on all cores, so
-// that the caller can stage the block's writes meanwhile, and returns a
-// channel that delivers nil or an ErrBadSignature RuleError naming the
-// first input, in block order, whose signature fails.
+// blockSigChecks returns the SigChecks for b's signatures, streaming to the
+// chain's verifier in one chunk per core (at most sigverify.MaxChunk), so
+// that the first chunks are verified while the block's later inputs are
+// still being looked up.
+func (c *BlockChain) blockSigChecks(b *Block) *SigChecks {
+	inputs := 0
+	for _, tx := range b.Txs[1:] {
+		inputs += len(tx.Inputs)
+	}
+	cores := runtime.GOMAXPROCS(0)
+	checks := NewSigChecks(c.sigCache)
+	checks.Stream(c.sigVerifier, min(sigverify.MaxChunk, (inputs+cores-1)/cores))
+	return checks
+}
+
+// verifyBlockSigs finishes checking a block's signatures (streamed by
+// blockSigChecks) on another goroutine, so that the caller can stage the
+// block's writes meanwhile, and returns a channel that delivers nil or an
+// ErrBadSignature RuleError naming the first input, in block order, whose
+// signature fails.
 func (c *BlockChain) verifyBlockSigs(checks *SigChecks) <-chan error {
 	done := make(chan error, 1)
 	go func() {
-		failed := checks.Verify(c.sigVerifier, runtime.GOMAXPROCS(0))
+		failed := checks.Wait()
 		if len(failed) == 0 {
 			done <- nil
 			return
