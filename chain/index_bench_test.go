@@ -190,8 +190,8 @@ func BenchmarkBodyOrder(b *testing.B) {
 	gen := newHarness(b)
 	blocks := gen.buildChain("b", n)
 	rng := rand.New(rand.NewPCG(2, 2))
-	var inOrder, random time.Duration
-	run := func(order []int) time.Duration {
+	var inOrder, random, inOrderCPU, randomCPU time.Duration
+	run := func(order []int, cpu *time.Duration) time.Duration {
 		g := newHarness(b)
 		g.clock.Set(gen.clock.Unix())
 		for i := 0; i < n; i += MaxHeadersPerBatch {
@@ -199,13 +199,14 @@ func BenchmarkBodyOrder(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
-		start := time.Now()
+		start, cpu0 := time.Now(), processCPUTime()
 		for _, i := range order {
 			if _, err := g.process(blocks[i]); err != nil {
 				b.Fatal(err)
 			}
 		}
 		d := time.Since(start)
+		*cpu += processCPUTime() - cpu0
 		if h := g.chain.BestState().Height; h != n {
 			b.Fatalf("tip at %d, want %d", h, n)
 		}
@@ -219,12 +220,15 @@ func BenchmarkBodyOrder(b *testing.B) {
 	}
 	b.ResetTimer()
 	for range b.N {
-		inOrder += run(ordered)
-		random += run(rng.Perm(n))
+		inOrder += run(ordered, &inOrderCPU)
+		random += run(rng.Perm(n), &randomCPU)
 	}
 	b.ReportMetric(float64(n*b.N)/inOrder.Seconds(), "in-order-blocks/s")
 	b.ReportMetric(float64(n*b.N)/random.Seconds(), "random-blocks/s")
 	b.ReportMetric(random.Seconds()/inOrder.Seconds(), "random/in-order-time")
+	if inOrderCPU > 0 {
+		b.ReportMetric(randomCPU.Seconds()/inOrderCPU.Seconds(), "random/in-order-cpu")
+	}
 }
 
 // BenchmarkAncestor measures ancestor lookups on in-memory chains of
