@@ -52,7 +52,7 @@ var payTo = func() (k [32]byte) {
 
 // spendCoinbase returns a transaction spending block b's coinbase back to
 // payTo, less fee.
-func spendCoinbase(t *testing.T, p *chain.Params, b *chain.Block, fee uint64, outputs int) *chain.Tx {
+func spendCoinbase(t testing.TB, p *chain.Params, b *chain.Block, fee uint64, outputs int) *chain.Tx {
 	t.Helper()
 	cb := b.Txs[0]
 	tx := &chain.Tx{Version: 1, Inputs: []chain.TxIn{{Prev: chain.OutPoint{TxID: cb.TxID()}}}}
@@ -85,7 +85,7 @@ var loopback = []string{"/ip4/127.0.0.1/tcp/0", "/ip4/127.0.0.1/udp/0/quic-v1"}
 // testNode is a running node with real badger and a real libp2p host.
 type testNode struct {
 	*node.Node
-	t    *testing.T
+	t    testing.TB
 	name string
 	dir  string
 	stop func()
@@ -104,7 +104,7 @@ func withBootstrap(peers ...*testNode) nodeOpt {
 func withDir(dir string) nodeOpt { return func(c *node.Config) { c.DataDir = dir } }
 
 // startNode starts a regtest node on loopback; it stops at the test's end.
-func startNode(t *testing.T, name string, opts ...nodeOpt) *testNode {
+func startNode(t testing.TB, name string, opts ...nodeOpt) *testNode {
 	t.Helper()
 	cfg := node.Config{
 		Params:    chain.RegTestParams(),
@@ -173,7 +173,7 @@ func protoOf(a string) string {
 }
 
 // connect dials b from a.
-func connect(t *testing.T, a, b *testNode) {
+func connect(t testing.TB, a, b *testNode) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -193,7 +193,7 @@ func (n *testNode) mine(count int) []chain.Hash {
 }
 
 // waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
+func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(d)
 	for !cond() {
@@ -205,7 +205,7 @@ func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 }
 
 // waitTip waits until every node has tip as its best block.
-func waitTip(t *testing.T, d time.Duration, tip chain.Hash, nodes ...*testNode) {
+func waitTip(t testing.TB, d time.Duration, tip chain.Hash, nodes ...*testNode) {
 	t.Helper()
 	for _, n := range nodes {
 		waitFor(t, d, n.name+" at tip "+tip.String(), func() bool { return n.Chain().BestState().Hash == tip })
@@ -213,7 +213,7 @@ func waitTip(t *testing.T, d time.Duration, tip chain.Hash, nodes ...*testNode) 
 }
 
 // sameUtxos checks that a and b hold the same unspent outputs paying payTo.
-func sameUtxos(t *testing.T, a, b *testNode) {
+func sameUtxos(t testing.TB, a, b *testNode) {
 	t.Helper()
 	ua, err := a.Chain().UtxosByPubKey(payTo)
 	if err != nil {

@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/flint-chain/flint/chain"
+	"github.com/flint-chain/flint/miner"
 )
 
 func TestTwoNodesSync(t *testing.T) {
@@ -108,4 +111,46 @@ func TestRestartKeepsPeerIDAndRedials(t *testing.T) {
 	}
 	tip = a.mine(1)[0]
 	waitTip(t, 30*time.Second, tip, b)
+}
+
+func TestMaxSizeBlockCrossesThreeHops(t *testing.T) {
+	nodes := []*testNode{startNode(t, "n0")}
+	for i := 1; i < 4; i++ {
+		nodes = append(nodes, startNode(t, fmt.Sprintf("n%d", i), withBootstrap(nodes[i-1])))
+	}
+	params := nodes[0].Chain().Params()
+	tip := nodes[0].mine(111)[110]
+	waitTip(t, 30*time.Second, tip, nodes...)
+
+	// Transactions of nearly MaxTxSize, each spending one mature coinbase,
+	// fill the block to within a few hundred bytes of MaxBlockSize.
+	next := uint32(1)
+	source := func(budget int) ([]*chain.Tx, uint64) {
+		var txs []*chain.Tx
+		var fees uint64
+		for budget > 200 {
+			outputs := min(2497, (budget-113)/40)
+			tx := spendCoinbase(t, params, nodes[0].blockAt(next), 1000, outputs)
+			next++
+			txs = append(txs, tx)
+			budget -= tx.SerializeSize()
+			fees += nodes[0].blockAt(next-1).Txs[0].Outputs[0].Value - uint64(outputs)*tx.Outputs[0].Value
+		}
+		return txs, fees
+	}
+	tmpl, err := miner.NewTemplate(params, nodes[0].Chain().BestState(), time.Now(), payTo, source)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := tmpl.Block
+	for chain.CheckProofOfWork(b.BlockHash(), b.Header.Bits, params.PowLimit) != nil {
+		b.Header.Nonce++
+	}
+	if size := b.SerializeSize(); size < params.MaxBlockSize-1000 || size > params.MaxBlockSize {
+		t.Fatalf("block of %d bytes, want just under %d", size, params.MaxBlockSize)
+	}
+	if _, err := nodes[0].SubmitBlock(context.Background(), b); err != nil {
+		t.Fatal(err)
+	}
+	waitTip(t, 30*time.Second, b.BlockHash(), nodes...)
 }

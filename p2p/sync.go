@@ -16,7 +16,7 @@ import (
 // Sync settings (docs/p2p.md).
 const (
 	// blocksPerRequest is the number of bodies asked for in one getblocks.
-	blocksPerRequest = 16
+	blocksPerRequest = 32
 	// maxRequestsPerPeer bounds the body requests in flight to one peer.
 	maxRequestsPerPeer = 4
 	// downloadWindow is how far past the connected tip bodies are asked
@@ -31,6 +31,9 @@ const (
 	// peerCooldown is how long a peer that stalled or lacked blocks gets
 	// no body requests.
 	peerCooldown = 10 * time.Second
+	// rateLimitBackoff is how long a peer that answered "rate limited"
+	// gets no requests.
+	rateLimitBackoff = time.Second
 	// progressInterval is the least time between two progress lines.
 	progressInterval = 5 * time.Second
 	// syncTick drives the stall checks, the IBD state and the progress log.
@@ -231,8 +234,13 @@ func (s *syncer) handle(ev syncEvent) {
 		if ev.count > 0 {
 			s.lastProgress.Store(n.now().UnixNano())
 		}
-		if ev.err != nil || ev.count < len(ev.hashes) {
-			// It stalled or lacks the rest: others get them for a while.
+		var code errCode
+		switch {
+		case errors.As(ev.err, &code) && byte(code) == CodeRateLimited:
+			s.cooldown[ev.peer] = n.now().Add(rateLimitBackoff)
+		case ev.err != nil || ev.count == 0:
+			// It stalled or lacks the blocks: others get them for a while.
+			// (A short reply with no error is the 8 MiB cap: ask again.)
 			s.cooldown[ev.peer] = n.now().Add(peerCooldown)
 		}
 	}
