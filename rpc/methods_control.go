@@ -3,24 +3,32 @@ package rpc
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/flint-chain/flint/chain"
+	"github.com/flint-chain/flint/internal/version"
 )
 
 // controlMethods describe and steer the node itself.
 var controlMethods = []*method{
+	{name: "uptime", summary: "Returns the seconds since the node started.", fn: uptime},
 	{name: "getnetworkinfo", summary: "Describes the node's network side: version, connections.", fn: getNetworkInfo},
 	{name: "validateaddress", params: []string{"address"}, required: 1, summary: "Says whether address is valid on this network, and the key it pays.", fn: validateAddress},
 	{name: "stop", summary: "Shuts the node down.", fn: stop},
 	{name: "help", params: []string{"command"}, summary: "Lists the methods, or describes one.", fn: help},
 }
 
+func uptime(_ context.Context, s *Server, _ args) (any, error) {
+	return int64(time.Since(s.started) / time.Second), nil
+}
+
 func getNetworkInfo(_ context.Context, s *Server, _ args) (any, error) {
-	info := NetworkInfo{Subversion: "/flint/", ProtocolVersion: 1}
+	info := NetworkInfo{ProtocolVersion: 1}
 	if s.cfg.NetworkInfo != nil {
 		info = s.cfg.NetworkInfo()
 	}
 	info.Network = s.cfg.Params.Name
+	info.Version, info.Subversion = version.Number, version.Subversion
 	if info.LocalAddresses == nil {
 		info.LocalAddresses = []string{}
 	}

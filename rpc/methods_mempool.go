@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 
 	"github.com/flint-chain/flint/chain"
 )
@@ -17,6 +18,7 @@ var mempoolMethods = []*method{
 	{name: "sendrawtransaction", params: []string{"hexstring"}, required: 1, summary: "Offers a signed transaction (hex) to the mempool and relays it; returns its txid.", fn: sendRawTransaction},
 	{name: "getmempoolinfo", summary: "Describes the mempool: transactions, bytes, fees, limits.", fn: getMempoolInfo},
 	{name: "getrawmempool", params: []string{"verbose"}, summary: "Lists the mempool's txids, or with verbose true a map of txid to size, fee and time.", fn: getRawMempool},
+	{name: "estimatesmartfee", params: []string{"conf_target", "estimate_mode"}, required: 1, summary: "Estimates the fee rate for confirmation within conf_target blocks, in Bitcoin Core's shape.", fn: estimateSmartFee},
 	{name: "estimatefee", params: []string{"conf_target"}, summary: "Estimates the fee rate for confirmation within conf_target blocks (default 6).", fn: estimateFee},
 }
 
@@ -103,6 +105,33 @@ func estimateFee(_ context.Context, s *Server, a args) (any, error) {
 	}
 	rate := s.cfg.EstimateFee(int(target))
 	return FeeEstimate{UnitsPerByte: rate, FeeRate: Amount(rate * 1000), Blocks: int(target)}, nil
+}
+
+// estimateSmartFee is Bitcoin Core's estimatesmartfee over the same
+// estimator as estimatefee: feerate in FLT per 1000 bytes. estimate_mode
+// (unset, conservative or economical) is accepted and does not change the
+// answer.
+func estimateSmartFee(_ context.Context, s *Server, a args) (any, error) {
+	target, perr := a.int(0, 0, 1, maxFeeTarget)
+	if perr != nil {
+		return nil, perr
+	}
+	if a.given(1) {
+		mode, perr := a.str(1)
+		if perr != nil {
+			return nil, perr
+		}
+		switch strings.ToLower(mode) {
+		case "unset", "conservative", "economical":
+		default:
+			return nil, errorf(CodeInvalidParameter, "invalid estimate_mode %q: use unset, conservative or economical", mode)
+		}
+	}
+	if s.cfg.EstimateFee == nil {
+		return nil, errNoMempool
+	}
+	rate := s.cfg.EstimateFee(int(target))
+	return SmartFeeEstimate{FeeRate: Amount(rate * 1000), Blocks: int(target)}, nil
 }
 
 // compareHashes orders hashes by their printed form.

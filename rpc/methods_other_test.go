@@ -106,6 +106,13 @@ func TestMempoolMethods(t *testing.T) {
 	}
 	wantCode(t, c.Call(ctx, "estimatefee", []any{0}, nil), CodeInvalidParameter)
 	wantCode(t, c.Call(ctx, "estimatefee", []any{"six"}, nil), CodeInvalidParams)
+	var smart map[string]any
+	if err := c.Call(ctx, "estimatesmartfee", []any{2, "conservative"}, &smart); err != nil ||
+		smart["feerate"] != 0.0001 || smart["blocks"] != 2.0 || len(smart) != 2 {
+		t.Fatalf("estimatesmartfee: %v, %v", smart, err)
+	}
+	wantCode(t, c.Call(ctx, "estimatesmartfee", nil, nil), CodeInvalidParams)
+	wantCode(t, c.Call(ctx, "estimatesmartfee", []any{2, "fast"}, nil), CodeInvalidParameter)
 
 	// The output the mempool spends is no longer listed.
 	us, err := c.ListUnspent(ctx, chain.EncodeAddress(h.params, keyA))
@@ -243,8 +250,13 @@ func TestControlMethods(t *testing.T) {
 	c := h.client
 
 	ni, err := c.GetNetworkInfo(ctx)
-	if err != nil || ni.Network != "regtest" || ni.Connections != 0 || ni.LocalAddresses == nil {
+	if err != nil || ni.Network != "regtest" || ni.Connections != 0 || ni.LocalAddresses == nil ||
+		ni.Version != 100 || ni.Subversion != "/flint:0.1.0/" {
 		t.Fatalf("getnetworkinfo: %+v, %v", ni, err)
+	}
+	var up int64
+	if err := c.Call(ctx, "uptime", nil, &up); err != nil || up < 0 || up > 60 {
+		t.Fatalf("uptime: %d, %v", up, err)
 	}
 	var all string
 	if err := c.Call(ctx, "help", nil, &all); err != nil {

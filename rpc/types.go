@@ -158,6 +158,14 @@ type FeeEstimate struct {
 	Blocks int `json:"blocks"`
 }
 
+// SmartFeeEstimate is the result of estimatesmartfee, in Bitcoin Core's
+// shape.
+type SmartFeeEstimate struct {
+	// FeeRate is in FLT per 1000 bytes.
+	FeeRate Amount `json:"feerate"`
+	Blocks  int    `json:"blocks"`
+}
+
 // NetworkInfo is the result of getnetworkinfo; the node fills it (the
 // server sets Network).
 type NetworkInfo struct {

@@ -7,6 +7,8 @@ import (
 	"os"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/flint-chain/flint/internal/version"
 )
 
 func main() {
@@ -23,14 +25,16 @@ func run(args []string) error { return runWithOutput(args, os.Stdout) }
 // runWithOutput is run with the commands' output going to out.
 func runWithOutput(args []string, out io.Writer) error {
 	app := &cli.App{
-		Name:  "flint",
-		Usage: "a minimal proof-of-work cryptocurrency node",
+		Name:    "flint",
+		Usage:   "a minimal proof-of-work cryptocurrency node",
+		Version: version.String(),
 		Commands: []*cli.Command{
 			nodeCommand,
 			rpcCommand,
 			walletCommand,
 			minerCommand,
 			testnetCommand,
+			versionCommand,
 		},
 		HideHelpCommand: true,
 		Writer:          out,
@@ -41,6 +45,16 @@ func runWithOutput(args []string, out io.Writer) error {
 		setUsageErrors(c, "flint")
 	}
 	return app.Run(args)
+}
+
+// versionCommand prints what flint --version does.
+var versionCommand = &cli.Command{
+	Name:  "version",
+	Usage: "print the version and the commit flint was built from",
+	Action: func(ctx *cli.Context) error {
+		fmt.Fprintf(ctx.App.Writer, "flint version %s\n", version.String())
+		return nil
+	},
 }
 
 // setUsageErrors makes every (sub)command report a flag error as the error

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/flint-chain/flint/chain"
+	"github.com/flint-chain/flint/internal/version"
 )
 
 func TestNodeFlagErrors(t *testing.T) {
@@ -125,5 +126,20 @@ func TestConfigFileIsStrict(t *testing.T) {
 				t.Fatalf("got  %v\nwant %s", err, c.want)
 			}
 		})
+	}
+}
+
+// TestVersion checks that "flint version" and "flint --version" print the
+// release and the commit line.
+func TestVersion(t *testing.T) {
+	for _, args := range [][]string{{"flint", "version"}, {"flint", "--version"}} {
+		var out strings.Builder
+		if err := runWithOutput(args, &out); err != nil {
+			t.Fatal(err)
+		}
+		if want := "flint version " + version.String() + "\n"; out.String() != want ||
+			!strings.HasPrefix(version.String(), "0.1.0 (commit ") {
+			t.Fatalf("%v printed %q, want %q", args, out.String(), want)
+		}
 	}
 }
