@@ -204,18 +204,28 @@ func testnetFund(ctx *cli.Context) error {
 }
 
 func testnetMine(ctx *cli.Context) error {
+	// "mine N --node I" as well as "mine --node I N": flags after the
+	// argument are not parsed by the flag set, so they are read here.
+	args, node := ctx.Args().Slice(), ctx.Int("node")
+	if len(args) == 3 && (args[1] == "--node" || args[1] == "-node") {
+		i, err := strconv.Atoi(args[2])
+		if err != nil {
+			return fmt.Errorf("--node %q is not a node index", args[2])
+		}
+		args, node = args[:1], i
+	}
 	n, err := strconv.Atoi(ctx.Args().First())
-	if ctx.NArg() != 1 || err != nil || n < 1 {
+	if len(args) != 1 || err != nil || n < 1 {
 		return errors.New("usage: flint testnet mine N [--node I], N a positive number of blocks")
 	}
 	nw, err := openTestnet(ctx)
 	if err != nil {
 		return err
 	}
-	if err := nw.Mine(ctx.Context, n, ctx.Int("node")); err != nil {
+	if err := nw.Mine(ctx.Context, n, node); err != nil {
 		return err
 	}
-	fmt.Fprintf(ctx.App.Writer, "mined %d blocks on node%d\n", n, ctx.Int("node"))
+	fmt.Fprintf(ctx.App.Writer, "mined %d blocks on node%d\n", n, node)
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -111,7 +112,8 @@ func (nw *Network) newNode(miner bool) (int, error) {
 		return 0, err
 	}
 	n.Wallet = filepath.Join(nw.DataDir(i), "wallet.flw")
-	w, err := wallet.Create(n.Wallet, params, mnemonic, "", []byte(strings.TrimSpace(string(pass))))
+	w, err := wallet.Create(n.Wallet, params, mnemonic, "", []byte(strings.TrimSpace(string(pass))),
+		wallet.WithLogger(slog.New(slog.DiscardHandler)))
 	if err != nil {
 		return 0, fmt.Errorf("%s's wallet: %w", n.Name, err)
 	}

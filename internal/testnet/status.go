@@ -78,8 +78,11 @@ func WriteStatus(w io.Writer, rows []NodeStatus) {
 	}
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
 	fmt.Fprintln(tw, "NODE\tHEIGHT\tTIP\tPEERS\tMEMPOOL\tHASHRATE\tSTATE")
-	agree := true
+	agree, running := true, 0
 	for _, r := range rows {
+		if r.Running {
+			running++
+		}
 		var state string
 		switch {
 		case !r.Running:
@@ -101,6 +104,10 @@ func WriteStatus(w io.Writer, rows []NodeStatus) {
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%d\t%s\t%s\n", r.Name, r.Height, tip, r.Peers, r.Mempool, hashRate(r.HashRate), state)
 	}
 	tw.Flush()
+	if running == 0 {
+		fmt.Fprintln(w, "no node is running")
+		return
+	}
 	if agree {
 		fmt.Fprintf(w, "all %d nodes agree on height %d\n", len(rows), bestHeight)
 	} else {
