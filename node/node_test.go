@@ -189,3 +189,35 @@ func TestShutdownWithDataDirGone(t *testing.T) {
 		t.Fatal("the node did not stop with its data directory gone")
 	}
 }
+
+// TestMetricsDocumented checks that docs/rpc.md names every series the
+// node registers under flint_.
+func TestMetricsDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../docs/rpc.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := New(devConfig(t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	defer n.Run(ctx) // closes the chain
+	families, err := n.metrics.registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for _, f := range families {
+		if name := f.GetName(); strings.HasPrefix(name, "flint_") {
+			seen++
+			if !strings.Contains(string(doc), "`"+name+"`") {
+				t.Errorf("docs/rpc.md does not document the metric %s", name)
+			}
+		}
+	}
+	if seen == 0 {
+		t.Fatal("no flint_ metrics gathered")
+	}
+}
