@@ -93,12 +93,3 @@ func (n *Node) InitialDownload() bool { return n.sync.inIBD() }
 // Progress returns the best block height over the best header height, 1
 // when the node has every body of its best header chain.
 func (n *Node) Progress() float64 { return n.sync.progress() }
-
-// knownPeerIDs lists the remembered peers (tests).
-func (n *Node) knownPeerIDs() []peer.ID {
-	var out []peer.ID
-	for _, ai := range n.peers.knownPeers() {
-		out = append(out, ai.ID)
-	}
-	return out
-}

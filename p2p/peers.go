@@ -190,16 +190,6 @@ func (t *peerTable) misbehave(id peer.ID, points int) (score int, banNow bool) {
 	return ps.banScore, before < BanThreshold && ps.banScore >= BanThreshold
 }
 
-// banScore returns the peer's ban score.
-func (t *peerTable) banScore(id peer.ID) int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if ps := t.peers[id]; ps != nil {
-		return ps.banScore
-	}
-	return 0
-}
-
 // banPeer bans a peer ID until the given time.
 func (t *peerTable) banPeer(id peer.ID, until time.Time, reason string) {
 	t.mu.Lock()
