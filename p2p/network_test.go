@@ -134,7 +134,7 @@ func TestMaxSizeBlockCrossesThreeHops(t *testing.T) {
 			next++
 			txs = append(txs, tx)
 			budget -= tx.SerializeSize()
-			fees += nodes[0].blockAt(next-1).Txs[0].Outputs[0].Value - uint64(outputs)*tx.Outputs[0].Value
+			fees += nodes[0].blockAt(next - 1).Txs[0].Outputs[0].Value - uint64(outputs)*tx.Outputs[0].Value
 		}
 		return txs, fees
 	}
