@@ -90,8 +90,9 @@ func (c *BlockChain) HeaderByHash(h Hash) (HeaderInfo, error) {
 func (c *BlockChain) BlockByHash(h Hash) (*Block, error) {
 	c.stateLock.RLock()
 	n := c.index[h]
+	stored := n != nil && n.status&statusDataStored != 0 // status is guarded too
 	c.stateLock.RUnlock()
-	if n == nil || n.status&statusDataStored == 0 {
+	if !stored {
 		return nil, fmt.Errorf("block %v: %w", h, ErrNotFound)
 	}
 	return c.readBlock(h)

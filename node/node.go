@@ -53,6 +53,9 @@ type Config struct {
 	// HTTPTestnet, when set, is a local testnet's testnet.json, whose nodes
 	// the explorer's testnet page follows.
 	HTTPTestnet string
+	// CloseTimeout bounds the database close at shutdown; 4 s if zero.
+	// Tests that load a slow machine heavily lengthen it.
+	CloseTimeout time.Duration
 	// P2P configures the peer-to-peer layer; the node runs alone unless
 	// P2P.Enable is set.
 	P2P P2PConfig
@@ -151,7 +154,10 @@ func New(cfg Config) (*Node, error) {
 		return nil, err
 	}
 	n := &Node{cfg: cfg, chain: c, log: cfg.Logger.With("sub", "node"), stopped: make(chan struct{}),
-		closeTimeout: 4 * time.Second}
+		closeTimeout: cfg.CloseTimeout}
+	if n.closeTimeout <= 0 {
+		n.closeTimeout = 4 * time.Second
+	}
 	var once sync.Once
 	n.stop = func() { once.Do(func() { close(n.stopped) }) }
 	n.metrics = newMetrics(n)

@@ -111,7 +111,10 @@ func startNode(t testing.TB, name string, opts ...nodeOpt) *testNode {
 		DataDir:   t.TempDir(),
 		MinePayTo: payTo,
 		Logger:    testLogger(name),
-		P2P:       node.P2PConfig{Enable: true, Listen: loopback},
+		// Under the race detector on a loaded machine a close can take
+		// longer than the node's default.
+		CloseTimeout: 30 * time.Second,
+		P2P:          node.P2PConfig{Enable: true, Listen: loopback},
 	}
 	for _, o := range opts {
 		o(&cfg)
