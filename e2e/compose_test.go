@@ -163,6 +163,11 @@ func TestCompose(t *testing.T) {
 		return a == b
 	})
 	winner, _ := clients[1].GetBestBlockHash(ctx)
+	// node0, cut off, has not seen them (asked inside its container: its
+	// published port is cut off too).
+	if tip := docker(t, "exec", containers[0], "/flint", "rpc", "getbestblockhash"); tip == winner.String() {
+		t.Fatal("node0 has the other side's tip while disconnected: the cut did not cut")
+	}
 	docker(t, "network", "connect", "--alias", "node0", network, containers[0])
 	took := sameTip("after reconnecting node0", 30*time.Second)
 	number(t, "docker_heal_convergence_seconds", took.Seconds())
