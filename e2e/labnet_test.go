@@ -151,15 +151,6 @@ func (ln *labNet) waitSameTip(what string, within time.Duration, nodes ...int) t
 	}
 }
 
-// all returns the indexes of the nodes.
-func (ln *labNet) all() []int {
-	out := make([]int, len(ln.nodes))
-	for i := range out {
-		out[i] = i
-	}
-	return out
-}
-
 // walletArgs are the flags that point a wallet command at node i.
 func (ln *labNet) walletArgs(i int) []string {
 	n := ln.nodes[i]
