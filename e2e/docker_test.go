@@ -127,7 +127,7 @@ func TestDockerNode(t *testing.T) {
 		"--env", "FLINT_NETWORK=regtest", "--env", "FLINT_RPC_ADDR=0.0.0.0:28331",
 		"--env", "FLINT_RPC_USER=e2e", "--env", "FLINT_RPC_PASSWORD=e2e-password",
 		"--publish", "127.0.0.1::28331",
-		image, "node", "--mine.period", "200ms", "--mine.address", regtestAddress(t))
+		image, "node", "--p2p.off", "--mine.period", "200ms", "--mine.address", regtestAddress(t))
 	waitHealthy(t, name)
 	hostPort := docker(t, "port", name, "28331/tcp")
 	if !strings.HasPrefix(hostPort, "127.0.0.1:") {
