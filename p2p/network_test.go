@@ -73,6 +73,9 @@ func TestPartitionAndHeal(t *testing.T) {
 	if _, err := a.SendTx(context.Background(), tx); err != nil {
 		t.Fatal(err)
 	}
+	// Relay is TestLineOfFive's subject; here b is handed it too (it may
+	// have it already), so that both sides of the cut hold it.
+	b.SendTx(context.Background(), tx)
 	waitFor(t, 10*time.Second, "b has the transaction", func() bool { return b.Mempool().Has(tx.TxID()) })
 	leftTip := a.mine(2)[1]
 	waitTip(t, 10*time.Second, leftTip, b)
