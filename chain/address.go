@@ -43,6 +43,11 @@ func DecodeAddress(p *Params, addr string) ([32]byte, error) {
 		// address would pay a key no one holds.
 		return key, fmt.Errorf("%w: bad checksum (the address is mistyped)", ErrInvalidAddress)
 	}
+	var notInCharset bech32.ErrNonCharsetChar
+	if errors.As(err, &notInCharset) {
+		return key, fmt.Errorf("%w: character %q is not one bech32 uses (after the 1, addresses have no b, i, o or 1)",
+			ErrInvalidAddress, rune(notInCharset))
+	}
 	if err != nil {
 		return key, fmt.Errorf("%w: %v", ErrInvalidAddress, err)
 	}

@@ -81,3 +81,16 @@ func FuzzDecodeAddress(f *testing.F) {
 		}
 	})
 }
+
+// TestAddressBadCharacter checks that a character bech32 does not use is
+// named, not given as its code.
+func TestAddressBadCharacter(t *testing.T) {
+	p := RegTestParams()
+	good := EncodeAddress(p, [32]byte{7})
+	bad := good[:10] + "o" + good[11:]
+	_, err := DecodeAddress(p, bad)
+	want := `invalid address: character 'o' is not one bech32 uses (after the 1, addresses have no b, i, o or 1)`
+	if err == nil || err.Error() != want {
+		t.Fatalf("got  %v\nwant %s", err, want)
+	}
+}

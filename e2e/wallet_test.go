@@ -3,7 +3,11 @@
 package e2e
 
 import (
+	"bytes"
 	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -123,4 +127,29 @@ func balance(t *testing.T, out string) walletBalance {
 		t.Fatalf("balance --json: %v in %q", err, out)
 	}
 	return walletBalance{uint64(b.Confirmed), uint64(b.Unconfirmed), uint64(b.Immature)}
+}
+
+// TestWalletQuietByDefault checks that wallet commands print only their
+// output, with their log lines on standard error and only with -v.
+func TestWalletQuietByDefault(t *testing.T) {
+	dir := t.TempDir()
+	create := func(name string, extra ...string) (stdout, stderr string) {
+		var out, errOut bytes.Buffer
+		cmd := exec.Command(flintBin, append([]string{"wallet", "create", "--network", "regtest", "--datadir", dir,
+			"--wallet", filepath.Join(dir, name), "--yes"}, extra...)...)
+		cmd.Env = append(os.Environ(), "FLINT_WALLET_PASSPHRASE=correct horse battery staple")
+		cmd.Stdout, cmd.Stderr = &out, &errOut
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("wallet create: %v\n%s", err, errOut.String())
+		}
+		return out.String(), errOut.String()
+	}
+	stdout, stderr := create("a.flw")
+	if strings.Contains(stdout+stderr, "level=") {
+		t.Fatalf("log lines without -v:\nstdout:\n%s\nstderr:\n%s", stdout, stderr)
+	}
+	stdout, stderr = create("b.flw", "-v")
+	if strings.Contains(stdout, "level=") || !strings.Contains(stderr, `level=INFO msg="wallet created"`) {
+		t.Fatalf("with -v, want log lines on stderr only:\nstdout:\n%s\nstderr:\n%s", stdout, stderr)
+	}
 }

@@ -67,13 +67,22 @@ var (
 	}
 )
 
+// walletVerboseFlag turns on the wallet's log lines. Without it (or
+// --log.level) only warnings and errors are logged, so that what a
+// command prints is all a user sees.
+var walletVerboseFlag = &cli.BoolFlag{
+	Name:    "verbose",
+	Aliases: []string{"v"},
+	Usage:   "log what the wallet does (to standard error)",
+}
+
 // newWalletNode connects the wallet commands to a node; tests replace it.
 var newWalletNode = newRPCWalletNode
 
 // walletFlags are the flags of every wallet subcommand.
 func walletFlags(extra ...cli.Flag) []cli.Flag {
 	flags := append([]cli.Flag{}, rpcClientFlags...)
-	flags = append(flags, walletFileFlag, walletPassphraseFileFlag, walletJSONFlag, logLevelFlag, logFormatFlag)
+	flags = append(flags, walletFileFlag, walletPassphraseFileFlag, walletJSONFlag, walletVerboseFlag, logLevelFlag, logFormatFlag)
 	return append(flags, extra...)
 }
 
@@ -143,6 +152,11 @@ type walletEnv struct {
 func newWalletEnv(ctx *cli.Context) (*walletEnv, error) {
 	if ctx.Args().Present() {
 		return nil, fmt.Errorf("unexpected argument %q", ctx.Args().First())
+	}
+	if !ctx.IsSet(logLevelFlag.Name) && !ctx.Bool(walletVerboseFlag.Name) {
+		if err := ctx.Set(logLevelFlag.Name, "warn"); err != nil {
+			return nil, err
+		}
 	}
 	log, err := newLogger(ctx)
 	if err != nil {
