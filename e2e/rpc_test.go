@@ -117,7 +117,7 @@ func TestNodeRPCWalk(t *testing.T) {
 		"getrawtransaction":  {cbTxID.String(), true},
 		"sendrawtransaction": nil, // below, with a real transaction
 		"getmempoolinfo":     nil, "getrawmempool": nil,
-		"estimatefee":    {6},
+		"estimatefee": {6}, "estimatesmartfee": {6, "conservative"}, "uptime": nil,
 		"getnetworkinfo": nil, "getmininginfo": nil,
 		"getblocktemplate":  {addrRaw},
 		"getwork":           {},
@@ -137,7 +137,7 @@ func TestNodeRPCWalk(t *testing.T) {
 	}
 	invalid := map[string][]any{
 		"getblockhash": {"ten"}, "getblock": {"nothex"}, "getblockheader": {42},
-		"getrawtransaction": {"zz"}, "sendrawtransaction": {"00"}, "estimatefee": {"soon"},
+		"getrawtransaction": {"zz"}, "sendrawtransaction": {"00"}, "estimatefee": {"soon"}, "estimatesmartfee": {"soon"}, "uptime": {1, 2},
 		"getblocktemplate": {"flt1notanaddress"}, "submitblock": {"00"}, "getwork": {"zz"},
 		"generatetoaddress": {"many", addrRaw}, "listunspent": {"bad"}, "getbalance": {7},
 		"invalidateblock": {"nothex"}, "reconsiderblock": {"nothex"}, "validateaddress": {5},
@@ -159,7 +159,7 @@ func TestNodeRPCWalk(t *testing.T) {
 		}
 		if p != nil || m == "getblockchaininfo" || m == "getbestblockhash" || m == "getblockcount" ||
 			m == "getmempoolinfo" || m == "getrawmempool" || m == "getnetworkinfo" || m == "getmininginfo" ||
-			m == "getpeerinfo" || m == "getconnectioncount" || m == "listbanned" || m == "clearbanned" {
+			m == "getpeerinfo" || m == "getconnectioncount" || m == "listbanned" || m == "clearbanned" || m == "uptime" {
 			var out json.RawMessage
 			if err := client.Call(ctx, m, p, &out); err != nil {
 				t.Errorf("%s %v: %v", m, p, err)
