@@ -1,7 +1,6 @@
 package kernel
 
 import (
-	"bufio"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -10,7 +9,6 @@ import (
 	"math/big"
 	"math/rand/v2"
 	"os"
-	"strings"
 	"testing"
 	"time"
 )
@@ -252,25 +250,12 @@ func compactTarget(bits uint32) [32]byte {
 
 func readHeaders(t *testing.T) [][80]byte {
 	t.Helper()
-	f, err := os.Open("testdata/bitcoin_mainnet_headers.hex")
+	text, err := os.ReadFile("testdata/bitcoin_mainnet_headers.hex")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	var hs [][80]byte
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		b, err := hex.DecodeString(line)
-		if err != nil || len(b) != 80 {
-			t.Fatalf("bad header line %q: %v", line, err)
-		}
-		hs = append(hs, [80]byte(b))
-	}
-	if err := sc.Err(); err != nil {
+	hs, err := parseHeaders(string(text))
+	if err != nil {
 		t.Fatal(err)
 	}
 	if len(hs) != 258 {

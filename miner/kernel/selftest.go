@@ -47,11 +47,11 @@ type selfTestCase struct {
 	want   []uint32
 }
 
-// selfTestCases parses the embedded headers and computes the reference
-// answers once per process.
-var selfTestCases = sync.OnceValue(func() []selfTestCase {
+// parseHeaders reads headers written one a line in hex, skipping blank
+// lines and lines starting with #.
+func parseHeaders(text string) ([][80]byte, error) {
 	var hs [][80]byte
-	sc := bufio.NewScanner(strings.NewReader(mainnetHeadersHex))
+	sc := bufio.NewScanner(strings.NewReader(text))
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())
 		if line == "" || strings.HasPrefix(line, "#") {
@@ -59,9 +59,19 @@ var selfTestCases = sync.OnceValue(func() []selfTestCase {
 		}
 		b, err := hex.DecodeString(line)
 		if err != nil || len(b) != 80 {
-			panic(fmt.Sprintf("kernel: embedded header line %q is not an 80-byte header", line))
+			return nil, fmt.Errorf("line %q is not an 80-byte header in hex", line)
 		}
 		hs = append(hs, [80]byte(b))
+	}
+	return hs, sc.Err()
+}
+
+// selfTestCases parses the embedded headers and computes the reference
+// answers once per process.
+var selfTestCases = sync.OnceValue(func() []selfTestCase {
+	hs, err := parseHeaders(mainnetHeadersHex)
+	if err != nil {
+		panic("kernel: embedded headers: " + err.Error())
 	}
 	var cases []selfTestCase
 	for _, i := range selfTestHeaders {
