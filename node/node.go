@@ -99,6 +99,9 @@ type Node struct {
 	// diskErr is set once the disk ran low (the node then stops without
 	// another write).
 	diskErr atomic.Pointer[error]
+	// chainFault carries the first chain notification whose block could
+	// not be read; the node stops on it (see watchNotification).
+	chainFault chan error
 	// closeTimeout bounds the database close at shutdown.
 	closeTimeout time.Duration
 	log          *slog.Logger
@@ -182,6 +185,8 @@ func (n *Node) build(sigCache *chain.SigCache) error {
 			return err
 		}
 	}
+	n.chainFault = make(chan error, 1)
+	c.Subscribe(n.watchNotification)
 	var prev chain.NotificationType = -1
 	c.Subscribe(func(ev chain.Notification) {
 		n.metrics.observe(ev, prev)
@@ -298,7 +303,7 @@ func (n *Node) Run(ctx context.Context) error {
 		n.log.Info("serving JSON-RPC", "url", "http://"+n.rpcLn.Addr().String())
 		parts = append(parts, n.serveRPC)
 	}
-	parts = append(parts, n.watchDisk)
+	parts = append(parts, n.watchDisk, n.stopOnChainFault)
 	if n.httpLn != nil {
 		n.log.Info("serving the explorer", "url", "http://"+n.httpLn.Addr().String())
 		parts = append(parts, n.serveExplorer)
@@ -398,5 +403,34 @@ func (n *Node) runDevMiner(ctx context.Context) error {
 			best := n.chain.BestState()
 			n.log.Info("dev block", "height", best.Height, "hash", hashes[0])
 		}
+	}
+}
+
+// watchNotification is the node's own chain subscriber: a notification
+// whose block the chain could not read leaves the mempool, the explorer and
+// /events one block out of step with the chain, and nothing later would put
+// them right, so the node stops with a sentence why rather than run on
+// drifting.
+func (n *Node) watchNotification(ev chain.Notification) {
+	if ev.Err == nil {
+		return
+	}
+	err := fmt.Errorf("stopping: block %v at height %d (%v) could not be read to tell the mempool and indexes of it: %w",
+		ev.Hash, ev.Height, ev.Type, ev.Err)
+	select {
+	case n.chainFault <- err:
+	default: // the node is stopping on an earlier one
+	}
+}
+
+// stopOnChainFault returns the first chain fault watchNotification saw,
+// which stops the node, or nil once ctx is done.
+func (n *Node) stopOnChainFault(ctx context.Context) error {
+	select {
+	case <-ctx.Done():
+		return nil
+	case err := <-n.chainFault:
+		n.log.Error("chain notification incomplete", "err", err)
+		return err
 	}
 }

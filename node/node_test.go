@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -219,5 +220,46 @@ func TestMetricsDocumented(t *testing.T) {
 	}
 	if seen == 0 {
 		t.Fatal("no flint_ metrics gathered")
+	}
+}
+
+// TestUnreadableNotificationStopsNode: a chain notification whose block
+// could not be read stops the node with an error naming the block, rather
+// than leaving the mempool one block out of step; the database is closed
+// cleanly, so a restart resumes at the same tip.
+func TestUnreadableNotificationStopsNode(t *testing.T) {
+	dir := t.TempDir()
+	cfg := devConfig(dir)
+	cfg.DevPeriod = time.Hour // no blocks of its own during the test
+	n, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tip := n.Chain().BestState()
+	done := make(chan error, 1)
+	go func() { done <- n.Run(context.Background()) }()
+
+	n.watchNotification(chain.Notification{Type: chain.BlockConnected, Hash: tip.Hash, Height: tip.Height,
+		Err: errors.New("value log truncated")})
+	select {
+	case err = <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("node still running after an unreadable notification")
+	}
+	if err == nil || !strings.Contains(err.Error(), tip.Hash.String()) || !strings.Contains(err.Error(), "value log truncated") {
+		t.Fatalf("Run returned %v, want the block and the cause named", err)
+	}
+
+	n, err = New(cfg)
+	if err != nil {
+		t.Fatalf("restart after the stop: %v", err)
+	}
+	if got := n.Chain().BestState().Hash; got != tip.Hash {
+		t.Errorf("restart at %v, want %v", got, tip.Hash)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // Run stops at once and closes the database
+	if err := n.Run(ctx); err != nil {
+		t.Fatal(err)
 	}
 }
