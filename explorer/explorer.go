@@ -168,7 +168,8 @@ func New(cfg Config) (*Explorer, error) {
 }
 
 // Serve answers requests on ln until ctx is cancelled, then shuts down,
-// giving pages in flight a moment to finish. It closes ln. It returns nil
+// giving pages in flight a moment to finish. It closes ln, and returns
+// only once the testnet watcher, if any, has stopped. It returns nil
 // after a cancellation and the error otherwise.
 func (e *Explorer) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
@@ -181,7 +182,11 @@ func (e *Explorer) Serve(ctx context.Context, ln net.Listener) error {
 		ErrorLog:          slog.NewLogLogger(e.log.Handler(), slog.LevelDebug),
 	}
 	if e.testnet != nil {
-		go e.testnet.run(ctx)
+		// The watcher stops with Serve, also when the listener fails.
+		watchCtx, stopWatch := context.WithCancel(ctx)
+		watched := make(chan struct{})
+		go func() { defer close(watched); e.testnet.run(watchCtx) }()
+		defer func() { stopWatch(); <-watched }()
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -319,5 +320,29 @@ func TestTestnetLongPartition(t *testing.T) {
 	}
 	if len(runs) < 2 || s.Tree.Lanes != 2 || s.Tree.W > 3000 {
 		t.Errorf("lanes %d, width %.0f, folded runs %q", s.Tree.Lanes, s.Tree.W, runs)
+	}
+}
+
+// TestServeStopsTestnetWatcher: Serve returns only once the testnet
+// watcher has stopped, also when it returns because the listener failed.
+func TestServeStopsTestnetWatcher(t *testing.T) {
+	f := newFixture(t, chain.RegTestParams())
+	cfg := f.config()
+	cfg.TestnetFile = filepath.Join(t.TempDir(), "testnet.json")
+	ex, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln.Close() // Serve fails at once, with ctx still live
+	if err := ex.Serve(t.Context(), ln); err == nil {
+		t.Fatal("Serve on a closed listener returned nil")
+	}
+	buf := make([]byte, 1<<20)
+	if stacks := string(buf[:runtime.Stack(buf, true)]); strings.Contains(stacks, "(*testnetWatcher).run") {
+		t.Fatalf("the testnet watcher outlived Serve:\n%s", stacks)
 	}
 }
