@@ -97,7 +97,11 @@ func (b *Browser) listen(ev any) {
 	switch ev := ev.(type) {
 	case *runtime.EventExceptionThrown:
 		d := ev.ExceptionDetails
-		b.problems = append(b.problems, fmt.Sprintf("uncaught exception: %s at %s:%d", d.Text, d.URL, d.LineNumber))
+		what := d.Text // "Uncaught"; the exception itself says what went wrong
+		if d.Exception != nil && d.Exception.Description != "" {
+			what += " " + d.Exception.Description
+		}
+		b.problems = append(b.problems, fmt.Sprintf("uncaught exception: %s at %s:%d", what, d.URL, d.LineNumber))
 	case *runtime.EventConsoleAPICalled:
 		if ev.Type == runtime.ConsoleAPICalledTypeError || ev.Type == runtime.ConsoleAPICalledTypeAssert {
 			var args []string

@@ -5,11 +5,12 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestProblemsAreCaught: the checks the explorer's browser test relies on
-// do fire — on a console error, an inline script refused by the CSP, and
-// a missing image — and stay quiet on a clean page.
+// do fire — on an inline script refused by the CSP, a missing image, a
+// console error and an uncaught exception — and stay quiet on a clean page.
 func TestProblemsAreCaught(t *testing.T) {
 	b := New(t)
 	mux := http.NewServeMux()
@@ -22,6 +23,11 @@ func TestProblemsAreCaught(t *testing.T) {
 		w.Header().Set("Content-Type", "text/html")
 		w.Write([]byte(`<!DOCTYPE html><html><head><title>broken</title></head><body>` +
 			`<script>console.error("boom")</script><img src="/missing.png" alt=""></body></html>`))
+	})
+	mux.HandleFunc("/throws", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.Write([]byte(`<!DOCTYPE html><html><head><title>throws</title><link rel="icon" href="data:,"></head><body>` +
+			`<script>console.error("boom")</script><script>throw new Error("bang")</script></body></html>`))
 	})
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
@@ -42,4 +48,22 @@ func TestProblemsAreCaught(t *testing.T) {
 			t.Errorf("problems lack %q:\n%s", want, problems)
 		}
 	}
+
+	b.Reset()
+	b.Do(navigate(srv.URL + "/throws"))
+	// The page's events may still be on their way: poll with a deadline.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		b.mu.Lock()
+		problems = strings.Join(b.problems, "\n")
+		b.mu.Unlock()
+		if strings.Contains(problems, "boom") && strings.Contains(problems, "bang") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the console error and the exception were not both caught:\n%s", problems)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	b.Reset()
 }
