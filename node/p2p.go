@@ -26,6 +26,9 @@ type P2PConfig struct {
 	// StallTimeout is how long a block request may wait before its blocks
 	// go to another peer; the p2p default if zero. Tests shorten it.
 	StallTimeout time.Duration
+	// DiscoveryInterval is how often the DHT is asked for peers; the p2p
+	// default if zero. Tests shorten it.
+	DiscoveryInterval time.Duration
 }
 
 // SubmitBlock processes a block handed in from outside the node's miner
@@ -91,8 +94,9 @@ func (n *Node) newP2P() error {
 			res, err := mp.AcceptTx(tx, mempool.PeerID(peer))
 			return res.Accepted, err
 		},
-		IsConsensusError: mempool.IsConsensusError,
-		PeerGone:         func(peer string) { mp.RemovePeer(mempool.PeerID(peer)) },
+		IsConsensusError:  mempool.IsConsensusError,
+		DiscoveryInterval: cfg.DiscoveryInterval,
+		PeerGone:          func(peer string) { mp.RemovePeer(mempool.PeerID(peer)) },
 	})
 	return err
 }

@@ -13,7 +13,6 @@ import (
 	"github.com/libp2p/go-libp2p/core/protocol"
 	"github.com/libp2p/go-libp2p/p2p/discovery/mdns"
 	drouting "github.com/libp2p/go-libp2p/p2p/discovery/routing"
-	dutil "github.com/libp2p/go-libp2p/p2p/discovery/util"
 )
 
 // Discovery settings.
@@ -23,9 +22,10 @@ const (
 	maintainInterval = 10 * time.Second
 	// dialTimeout bounds one dial.
 	dialTimeout = 10 * time.Second
-	// dhtFindInterval is how often the DHT is asked for more peers while
-	// the node has fewer than LowWater.
-	dhtFindInterval = time.Minute
+	// DefaultDiscoveryInterval is how often the DHT is asked for more
+	// peers while the node has fewer than LowWater, and how soon a failed
+	// advertisement is retried.
+	DefaultDiscoveryInterval = time.Minute
 	// knownPeersDialed is how many known peers are redialled after a
 	// restart.
 	knownPeersDialed = 16
@@ -72,7 +72,7 @@ func (n *Node) startDiscovery(ctx context.Context) error {
 			return err
 		}
 		rd := drouting.NewRoutingDiscovery(n.dht)
-		n.goRun(func() { dutil.Advertise(ctx, rd, n.netID) })
+		n.goRun(func() { n.advertise(ctx, rd) })
 		n.goRun(func() { n.findPeers(ctx, rd) })
 	}
 	return nil
@@ -85,14 +85,36 @@ func (n *Node) stopDiscovery() {
 	}
 }
 
+// advertise announces the node under the network's name in the DHT and
+// renews the record before it expires. An advertisement fails while the
+// routing table is still empty (the bootstrap peers not yet connected),
+// so a failure is retried after DiscoveryInterval.
+func (n *Node) advertise(ctx context.Context, rd *drouting.RoutingDiscovery) {
+	for {
+		wait := n.cfg.DiscoveryInterval
+		if ttl, err := rd.Advertise(ctx, n.netID); err != nil {
+			n.log.Debug("DHT advertisement failed", "err", err)
+		} else {
+			wait = 7 * ttl / 8
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+}
+
 // findPeers asks the DHT for peers of this network while the node has
 // fewer than LowWater.
 func (n *Node) findPeers(ctx context.Context, rd *drouting.RoutingDiscovery) {
-	t := time.NewTicker(dhtFindInterval)
+	t := time.NewTicker(n.cfg.DiscoveryInterval)
 	defer t.Stop()
 	for {
 		if len(n.host.Network().Peers()) < n.cfg.LowWater {
-			fctx, cancel := context.WithTimeout(ctx, dhtFindInterval/2)
+			fctx, cancel := context.WithTimeout(ctx, n.cfg.DiscoveryInterval/2)
 			found, err := rd.FindPeers(fctx, n.netID)
 			if err == nil {
 				for ai := range found {

@@ -97,6 +97,10 @@ type Config struct {
 	// StallTimeout is how long a body request may wait before its blocks
 	// go to another peer; blocksDeadline if zero. Tests shorten it.
 	StallTimeout time.Duration
+	// DiscoveryInterval is how often the DHT is asked for peers while the
+	// node has fewer than LowWater, and how soon a failed advertisement
+	// is retried; DefaultDiscoveryInterval if zero. Tests shorten it.
+	DiscoveryInterval time.Duration
 }
 
 // Node is a running p2p layer. Create it with New, run it with Run.
@@ -156,6 +160,9 @@ func New(cfg Config) (*Node, error) {
 	}
 	if cfg.StallTimeout == 0 {
 		cfg.StallTimeout = blocksDeadline
+	}
+	if cfg.DiscoveryInterval == 0 {
+		cfg.DiscoveryInterval = DefaultDiscoveryInterval
 	}
 	bootstrap, err := parsePeerAddrs(cfg.Bootstrap)
 	if err != nil {
