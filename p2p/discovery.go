@@ -170,6 +170,8 @@ func (n *Node) maintainPeers(ctx context.Context) {
 			return
 		case <-t.C:
 		}
+		// Forget the byte counts of peers silent for a day.
+		n.bw.TrimIdle(time.Now().Add(-24 * time.Hour))
 		n.peers.mu.Lock()
 		dirty := n.peers.dirtied
 		n.peers.mu.Unlock()

@@ -81,3 +81,27 @@ func multicastLoops() error {
 		}
 	}
 }
+
+// TestPeerBytesCountGossip: getpeerinfo's byte counts include gossip,
+// not only the request protocols.
+func TestPeerBytesCountGossip(t *testing.T) {
+	a := startNode(t, "a")
+	tip := a.mine(1)[0]
+	b := startNode(t, "b", withBootstrap(a))
+	waitTip(t, 30*time.Second, tip, b)
+	sent := func() int64 {
+		for _, p := range a.P2P().Peers() {
+			if p.ID == b.P2P().ID().String() {
+				return p.BytesSent
+			}
+		}
+		return -1
+	}
+	// The counters take up to a second to show what was sent.
+	waitFor(t, 10*time.Second, "a to count bytes sent to b", func() bool { return sent() > 0 })
+	before := sent()
+	tip = a.mine(1)[0]
+	waitTip(t, 30*time.Second, tip, b)
+	size := int64(a.blockAt(2).SerializeSize())
+	waitFor(t, 10*time.Second, "a's bytes sent to b to grow by the gossiped block", func() bool { return sent() >= before+size })
+}

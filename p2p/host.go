@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	libp2pmetrics "github.com/libp2p/go-libp2p/core/metrics"
 	"math"
 	"net/netip"
 	"os"
@@ -152,8 +153,9 @@ func newResourceManager(protocols []protocol.ID) (network.ResourceManager, error
 
 // newHost builds the libp2p host: TCP and QUIC (quic-v1), Noise, Yamux,
 // the given key, connection manager, resource limits and gater. The
-// library's own metrics are off; the node exports its own gauges.
-func newHost(key crypto.PrivKey, listen []string, low, high int, gater *gater, protocols []protocol.ID) (host.Host, error) {
+// library's own metrics are off; the node exports its own gauges. bw
+// counts every stream's bytes, gossip included, per peer.
+func newHost(key crypto.PrivKey, listen []string, low, high int, gater *gater, protocols []protocol.ID, bw libp2pmetrics.Reporter) (host.Host, error) {
 	cm, err := connmgr.NewConnManager(low, high, connmgr.WithGracePeriod(gracePeriod))
 	if err != nil {
 		return nil, err
@@ -175,6 +177,7 @@ func newHost(key crypto.PrivKey, listen []string, low, high int, gater *gater, p
 		libp2p.UserAgent("flint"),
 		libp2p.DisableRelay(),
 		libp2p.DisableMetrics(),
+		libp2p.BandwidthReporter(bw),
 	)
 	if err != nil {
 		rm.Close()

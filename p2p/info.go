@@ -62,15 +62,11 @@ func (n *Node) Peers() []PeerInfo {
 	return out
 }
 
-// bandwidth returns the bytes sent to and received from p on the request
-// protocols (gossip traffic is not counted per peer).
+// bandwidth returns the bytes sent to and received from p on every
+// protocol, gossip and the DHT included, since the node started.
 func (n *Node) bandwidth(p peer.ID) (sent, recv int64) {
-	n.peers.mu.Lock()
-	defer n.peers.mu.Unlock()
-	if ps := n.peers.peers[p]; ps != nil {
-		return ps.bytesSent, ps.bytesRecv
-	}
-	return 0, 0
+	st := n.bw.GetBandwidthForPeer(p)
+	return st.TotalOut, st.TotalIn
 }
 
 // ConnectionCount returns the number of connected peers, inbound and

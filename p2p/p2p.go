@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	libp2pmetrics "github.com/libp2p/go-libp2p/core/metrics"
 	"log/slog"
 	"math/big"
 	"net/netip"
@@ -118,6 +119,8 @@ type Node struct {
 	sync    *syncer
 	protos  protocolIDs
 	metrics *metrics
+	// bw counts the bytes of every stream per peer (getpeerinfo).
+	bw *libp2pmetrics.BandwidthCounter
 
 	blocksTopicName, txsTopicName string
 	blocksTopic, txsTopic         *pubsub.Topic
@@ -197,7 +200,8 @@ func New(cfg Config) (*Node, error) {
 	n.metrics = newMetrics(n, cfg.Registerer)
 	n.sync = newSyncer(n)
 	n.ctx, n.cancel = context.WithCancel(context.Background())
-	if n.host, err = newHost(key, cfg.ListenAddrs, cfg.LowWater, cfg.HighWater, &gater{n.peers}, n.protos.all()); err != nil {
+	n.bw = libp2pmetrics.NewBandwidthCounter()
+	if n.host, err = newHost(key, cfg.ListenAddrs, cfg.LowWater, cfg.HighWater, &gater{n.peers}, n.protos.all(), n.bw); err != nil {
 		n.cancel()
 		return nil, fmt.Errorf("start the p2p host: %w", err)
 	}
