@@ -191,7 +191,7 @@ func selectBnB(values []uint64, amount, feeRate uint64) (selection, bool) {
 	// The input count's varint is assumed one byte above; finish
 	// recomputes the fee from the exact size and decides on change.
 	sel, ok := finish(best, values, amount, feeRate)
-	return sel, ok && sel.Change == 0
+	return sel, ok && sel.Change == 0 && txSize(len(sel.Indexes), 1) <= chain.MaxTxSize
 }
 
 // selectLargestFirst adds coins from the largest down until they pay the
@@ -210,26 +210,62 @@ func selectLargestFirst(values []uint64, amount, feeRate uint64) (selection, err
 		}
 		return 0
 	})
-	var idx []int
-	for _, i := range order {
-		idx = append(idx, i)
-		if txSize(len(idx), 2) > chain.MaxTxSize {
-			return selection{}, fmt.Errorf("the payment needs more than %d inputs, past the %d-byte transaction limit; send a smaller amount first",
-				len(idx)-1, chain.MaxTxSize)
-		}
-		if sel, ok := finish(idx, values, amount, feeRate); ok {
-			return sel, nil
-		}
-	}
 	var total uint64
 	for _, v := range values {
 		total += v
 	}
-	fee := feeRate * uint64(txSize(len(values), 1))
-	return selection{}, &InsufficientFundsError{
-		Amount:    Amount(amount),
-		Fee:       Amount(fee),
-		Spendable: Amount(total),
-		Missing:   Amount(amount + fee - min(total, amount+fee)),
+	// Funds the balance cannot cover are reported as such, even when
+	// the coins would not fit one transaction either.
+	if fee := feeRate * uint64(txSize(len(values), 1)); total < amount+fee {
+		return selection{}, &InsufficientFundsError{
+			Amount:    Amount(amount),
+			Fee:       Amount(fee),
+			Spendable: Amount(total),
+			Missing:   Amount(amount + fee - total),
+		}
 	}
+	var idx []int
+	var most uint64 // the value of the inputs that fit
+	for _, i := range order {
+		if txSize(len(idx)+1, 2) > chain.MaxTxSize {
+			return selection{}, &TooManyInputsError{
+				Amount:    Amount(amount),
+				Spendable: Amount(total),
+				Inputs:    len(idx),
+				MaxSend:   Amount(most - min(most, feeRate*uint64(txSize(len(idx), 1)))),
+			}
+		}
+		idx = append(idx, i)
+		most += values[i]
+		if sel, ok := finish(idx, values, amount, feeRate); ok {
+			return sel, nil
+		}
+	}
+	// Unreachable: the coins cover amount and the fee of spending them
+	// all, so finish accepts them all at the latest.
+	return selection{}, fmt.Errorf("no coin selection for %s FLT from %s FLT", Amount(amount), Amount(total))
 }
+
+// ErrTooManyInputs is matched (errors.Is) by a *TooManyInputsError.
+var ErrTooManyInputs = errors.New("the payment needs too many inputs")
+
+// TooManyInputsError says that the balance covers a payment but that the
+// coins it takes do not fit in one transaction.
+type TooManyInputsError struct {
+	// Amount is the payment and Spendable what the wallet can spend.
+	Amount, Spendable Amount
+	// Inputs is how many coins fit in one transaction, and MaxSend
+	// what those coins, the largest, can pay after the fee.
+	Inputs  int
+	MaxSend Amount
+}
+
+// Error returns one sentence a user can act on.
+func (e *TooManyInputsError) Error() string {
+	return fmt.Sprintf("the wallet can spend %s FLT but sending %s FLT takes more than %d of its coins, past the %d-byte transaction limit; "+
+		"consolidate them first by sending at most %s FLT to an address of this wallet ('flint wallet address'), then send again",
+		e.Spendable, e.Amount, e.Inputs, chain.MaxTxSize, e.MaxSend)
+}
+
+// Is makes errors.Is match ErrTooManyInputs.
+func (e *TooManyInputsError) Is(target error) bool { return target == ErrTooManyInputs }

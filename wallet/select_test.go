@@ -169,3 +169,53 @@ func equalInts(a, b []int) bool {
 	}
 	return true
 }
+
+// manyCoins returns n coins of one FLT each.
+func manyCoins(n int) []uint64 {
+	values := make([]uint64, n)
+	for i := range values {
+		values[i] = 100_000_000
+	}
+	return values
+}
+
+func TestTooManyInputsMessage(t *testing.T) {
+	// 2,000 coins of 1 FLT: 1,500 FLT is covered by the balance, but 989
+	// inputs is all a 100,000-byte transaction holds.
+	_, err := selectCoins(manyCoins(2000), 1500*100_000_000, 1)
+	var tmi *TooManyInputsError
+	if !errors.As(err, &tmi) || !errors.Is(err, ErrTooManyInputs) || errors.Is(err, ErrInsufficientFunds) {
+		t.Fatalf("err = %v, want a *TooManyInputsError", err)
+	}
+	want := "the wallet can spend 2000.00000000 FLT but sending 1500.00000000 FLT takes more than 989 of its coins, " +
+		"past the 100000-byte transaction limit; consolidate them first by sending at most 988.99900059 FLT " +
+		"to an address of this wallet ('flint wallet address'), then send again"
+	if err.Error() != want {
+		t.Fatalf("message\n%s\nwant\n%s", err, want)
+	}
+	// The amount the message suggests fits in one transaction.
+	sel, err := selectCoins(manyCoins(2000), uint64(tmi.MaxSend), 1)
+	if err != nil {
+		t.Fatalf("sending the suggested %s FLT: %v", tmi.MaxSend, err)
+	}
+	if size := txSize(len(sel.Indexes), 1); size > 100_000 {
+		t.Fatalf("the suggested amount takes %d bytes", size)
+	}
+}
+
+func TestInsufficientFundsBeforeTooManyInputs(t *testing.T) {
+	// 1,999.999 FLT plus the fee of 2,000 inputs is more than the 2,000 FLT
+	// held: that is a lack of funds, whatever the size limit.
+	_, err := selectCoins(manyCoins(2000), 1999_999*100_000, 1)
+	var ife *InsufficientFundsError
+	if !errors.As(err, &ife) {
+		t.Fatalf("err = %v, want an *InsufficientFundsError", err)
+	}
+	fee := uint64(txSize(2000, 1))
+	want := "insufficient funds: sending 1999.99900000 FLT with a fee of " + Amount(fee).String() +
+		" FLT needs " + Amount(1999_999*100_000+fee).String() + " FLT but the wallet can spend 2000.00000000 FLT, so " +
+		Amount(1999_999*100_000+fee-2000*100_000_000).String() + " FLT is missing"
+	if err.Error() != want {
+		t.Fatalf("message\n%s\nwant\n%s", err, want)
+	}
+}

@@ -54,8 +54,10 @@ type Draft struct {
 // first. The errors are single sentences: an address of another network
 // or a bad checksum (wrapping chain.ErrInvalidAddress), an amount below
 // DustLimit, a fee rate above MaxFeeRate, insufficient funds (an
-// *InsufficientFundsError, which says how much is missing) or funds that
-// are all immature (ErrOnlyImmature).
+// *InsufficientFundsError, which says how much is missing), funds that
+// are all immature (ErrOnlyImmature), or funds that would cover the
+// payment in more coins than one transaction holds (a
+// *TooManyInputsError, which suggests consolidating).
 func (w *Wallet) CreateTransaction(ctx context.Context, node Node, p Payment) (*Draft, error) {
 	payee, err := chain.DecodeAddress(w.params, p.To)
 	if err != nil {
