@@ -466,7 +466,7 @@ func runWalletRestore(ctx *cli.Context) error {
 		return err
 	}
 	if e.json {
-		return e.printJSON(map[string]any{"wallet": e.path, "network": e.params.Name, "balance": bal})
+		return e.printJSON(map[string]any{"wallet": e.path, "network": e.params.Name, "balance": balanceJSON(bal)})
 	}
 	fmt.Fprintf(e.out, "Wallet restored at %s\n", e.path)
 	return printBalance(e.out, bal)
@@ -555,10 +555,15 @@ func runWalletBalance(ctx *cli.Context) error {
 		return err
 	}
 	if e.json {
-		return e.printJSON(map[string]any{"confirmed": bal.Confirmed, "unconfirmed": bal.Unconfirmed,
-			"immature": bal.Immature, "total": bal.Total()})
+		return e.printJSON(balanceJSON(bal))
 	}
 	return printBalance(e.out, bal)
+}
+
+// balanceJSON is the balance as balance --json and restore --json print it.
+func balanceJSON(b wallet.Balance) map[string]wallet.Amount {
+	return map[string]wallet.Amount{"confirmed": b.Confirmed, "unconfirmed": b.Unconfirmed,
+		"immature": b.Immature, "total": b.Total()}
 }
 
 func printBalance(out io.Writer, b wallet.Balance) error {
@@ -620,21 +625,49 @@ func runWalletSend(ctx *cli.Context) error {
 	}
 	if e.json {
 		return e.printJSON(map[string]any{"txid": txid, "amount": d.Amount, "fee": d.Fee, "change": d.Change,
-			"change_address": d.ChangeAddress, "size": d.Size})
+			"change_address": d.ChangeAddress, "size": d.Size, "fee_rate": d.FeeRate})
 	}
 	fmt.Fprintln(e.out, txid)
 	return nil
 }
 
-// historyEntry is one line of history.
+// historyEntry is one line of history. In JSON every field has one type:
+// amounts are decimal strings of FLT, counts and heights numbers.
 type historyEntry struct {
 	Kind    string        `json:"kind"` // "sent" or "received"
 	TxID    chain.Hash    `json:"txid"`
 	Address string        `json:"address"`
 	Amount  wallet.Amount `json:"amount"`
 	Fee     wallet.Amount `json:"fee,omitempty"`
-	Status  string        `json:"status"`
-	Time    int64         `json:"time,omitempty"`
+	// Status is "confirmed", "unconfirmed", "immature" (a mining reward
+	// spendable from MatureHeight) or "dropped" (a payment the node no
+	// longer holds).
+	Status string `json:"status"`
+	// Confirmations is known for received coins only.
+	Confirmations *uint32 `json:"confirmations,omitempty"`
+	MatureHeight  uint32  `json:"mature_height,omitempty"`
+	Time          int64   `json:"time,omitempty"`
+}
+
+// Statuses of history entries and unspent outputs.
+const (
+	statusConfirmed   = "confirmed"
+	statusUnconfirmed = "unconfirmed"
+	statusImmature    = "immature"
+	statusDropped     = "dropped"
+)
+
+// statusText is the entry's status for people.
+func (h historyEntry) statusText() string {
+	switch {
+	case h.Status == statusDropped:
+		return "dropped by the node"
+	case h.Status == statusImmature:
+		return fmt.Sprintf("immature until height %d", h.MatureHeight)
+	case h.Confirmations != nil && *h.Confirmations > 0:
+		return fmt.Sprintf("%d confirmations", *h.Confirmations)
+	}
+	return h.Status
 }
 
 func runWalletHistory(ctx *cli.Context) error {
@@ -649,12 +682,12 @@ func runWalletHistory(ctx *cli.Context) error {
 	defer w.Close()
 	var entries []historyEntry
 	for _, s := range w.History() {
-		status := "dropped by the node"
+		status := statusDropped
 		switch {
 		case s.Pending:
-			status = "unconfirmed"
+			status = statusUnconfirmed
 		case s.Confirmed:
-			status = "confirmed"
+			status = statusConfirmed
 		}
 		entries = append(entries, historyEntry{Kind: "sent", TxID: s.TxID, Address: s.To, Amount: s.Amount,
 			Fee: s.Fee, Status: status, Time: s.Time})
@@ -666,7 +699,8 @@ func runWalletHistory(ctx *cli.Context) error {
 			continue
 		}
 		entries = append(entries, historyEntry{Kind: "received", TxID: c.OutPoint.TxID, Address: c.Address,
-			Amount: wallet.Amount(c.Value), Status: coinStatus(c)})
+			Amount: wallet.Amount(c.Value), Status: coinStatus(c), Confirmations: &c.Confirmations,
+			MatureHeight: c.MatureHeight})
 	}
 	if e.json {
 		if entries == nil {
@@ -679,19 +713,25 @@ func runWalletHistory(ctx *cli.Context) error {
 		if h.Kind == "sent" {
 			fee = "  fee " + h.Fee.String()
 		}
-		fmt.Fprintf(e.out, "%-8s %s FLT%s  %s  %s  %s\n", h.Kind, h.Amount, fee, h.Status, h.Address, h.TxID)
+		fmt.Fprintf(e.out, "%-8s %s FLT%s  %s  %s  %s\n", h.Kind, h.Amount, fee, h.statusText(), h.Address, h.TxID)
 	}
 	return nil
 }
 
+// coinStatus is a coin's status: immature, unconfirmed or confirmed.
 func coinStatus(c wallet.Coin) string {
 	switch {
 	case c.Immature:
-		return fmt.Sprintf("immature until height %d", c.MatureHeight)
+		return statusImmature
 	case c.Confirmations == 0:
-		return "unconfirmed"
+		return statusUnconfirmed
 	}
-	return fmt.Sprintf("%d confirmations", c.Confirmations)
+	return statusConfirmed
+}
+
+// coinStatusText is a coin's status for people.
+func coinStatusText(c wallet.Coin) string {
+	return historyEntry{Status: coinStatus(c), Confirmations: &c.Confirmations, MatureHeight: c.MatureHeight}.statusText()
 }
 
 // unspentEntry is one coin in list-unspent's JSON.
@@ -701,6 +741,8 @@ type unspentEntry struct {
 	Address       string        `json:"address"`
 	Amount        wallet.Amount `json:"amount"`
 	Confirmations uint32        `json:"confirmations"`
+	Status        string        `json:"status"`
+	MatureHeight  uint32        `json:"mature_height,omitempty"`
 	Coinbase      bool          `json:"coinbase"`
 	Spendable     bool          `json:"spendable"`
 	Change        bool          `json:"change"`
@@ -719,14 +761,15 @@ func runWalletListUnspent(ctx *cli.Context) error {
 	entries := []unspentEntry{}
 	for _, c := range snap.Coins {
 		entries = append(entries, unspentEntry{TxID: c.OutPoint.TxID, Vout: c.OutPoint.Index, Address: c.Address,
-			Amount: wallet.Amount(c.Value), Confirmations: c.Confirmations, Coinbase: c.Coinbase,
+			Amount: wallet.Amount(c.Value), Confirmations: c.Confirmations, Status: coinStatus(c),
+			MatureHeight: c.MatureHeight, Coinbase: c.Coinbase,
 			Spendable: !c.Immature, Change: c.Branch == wallet.ChangeBranch})
 	}
 	if e.json {
 		return e.printJSON(entries)
 	}
 	for _, c := range snap.Coins {
-		fmt.Fprintf(e.out, "%s:%d  %s FLT  %s  %s\n", c.OutPoint.TxID, c.OutPoint.Index, wallet.Amount(c.Value), c.Address, coinStatus(c))
+		fmt.Fprintf(e.out, "%s:%d  %s FLT  %s  %s\n", c.OutPoint.TxID, c.OutPoint.Index, wallet.Amount(c.Value), c.Address, coinStatusText(c))
 	}
 	return nil
 }

@@ -118,6 +118,42 @@ func TestWalletCommands(t *testing.T) {
 		t.Fatalf("balance: %s", out)
 	}
 
+	// JSON fields are typed: counts and heights are numbers, statuses
+	// one word, amounts decimal strings.
+	out, err = runWallet(t, args("history", "--json")...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var history []map[string]any
+	if err := json.Unmarshal([]byte(out), &history); err != nil || len(history) != 1 {
+		t.Fatalf("history --json: %v\n%s", err, out)
+	}
+	if h := history[0]; h["kind"] != "received" || h["confirmations"] != float64(200) || h["status"] != "confirmed" ||
+		h["amount"] != "50.00000000" || h["address"] != created.Address {
+		t.Fatalf("history --json entry: %v", h)
+	}
+	out, err = runWallet(t, args("history")...)
+	if want := "received 50.00000000 FLT  200 confirmations  " + created.Address + "  " + (chain.Hash{1}).String() + "\n"; err != nil || out != want {
+		t.Fatalf("history = %q, %v; want %q", out, err, want)
+	}
+	out, err = runWallet(t, args("list-unspent", "--json")...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var unspent []map[string]any
+	if err := json.Unmarshal([]byte(out), &unspent); err != nil || len(unspent) != 1 {
+		t.Fatalf("list-unspent --json: %v\n%s", err, out)
+	}
+	if u := unspent[0]; u["confirmations"] != float64(200) || u["vout"] != float64(0) || u["status"] != "confirmed" ||
+		u["coinbase"] != true || u["spendable"] != true {
+		t.Fatalf("list-unspent --json entry: %v", u)
+	}
+	out, err = runWallet(t, args("balance", "--json")...)
+	var balance map[string]string
+	if err != nil || json.Unmarshal([]byte(out), &balance) != nil || balance["total"] != "50.00000000" {
+		t.Fatalf("balance --json: %v\n%s", err, out)
+	}
+
 	before, _ := os.ReadFile(path)
 	other := chain.EncodeAddress(chain.MainNetParams(), node.coinTo)
 	bad := []struct {
@@ -158,7 +194,9 @@ func TestWalletCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(node.sent) != 1 || !strings.Contains(out, `"amount": "1.50000000"`) {
+	var sent map[string]any
+	if err := json.Unmarshal([]byte(out), &sent); err != nil || len(node.sent) != 1 || sent["amount"] != "1.50000000" ||
+		sent["fee_rate"] != float64(2) || sent["size"] != float64(node.sent[0].SerializeSize()) {
 		t.Fatalf("send: %s (sent %d)", out, len(node.sent))
 	}
 	out, err = runWallet(t, args("history", "--json")...)
