@@ -56,6 +56,11 @@ func (mp *TxPool) Save(path string) error {
 	return nil
 }
 
+// ErrCorruptSnapshot is returned (wrapped, with the reason) by Load for a
+// snapshot file that is not well formed: torn, truncated, failing its
+// checksum, or holding an undecodable transaction.
+var ErrCorruptSnapshot = errors.New("corrupt mempool snapshot")
+
 // snapshotTx is one decoded snapshot record.
 type snapshotTx struct {
 	tx    *chain.Tx
@@ -65,6 +70,16 @@ type snapshotTx struct {
 // decodeSnapshot parses a snapshot file, refusing it whole if anything is
 // wrong with it.
 func decodeSnapshot(data []byte) ([]snapshotTx, error) {
+	txs, err := decodeSnapshotRecords(data)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrCorruptSnapshot, err)
+	}
+	return txs, nil
+}
+
+// decodeSnapshotRecords does decodeSnapshot's work; its errors say what
+// is wrong without the ErrCorruptSnapshot wrapping.
+func decodeSnapshotRecords(data []byte) ([]snapshotTx, error) {
 	if len(data) < len(snapshotMagic)+4+sha256.Size {
 		return nil, errors.New("snapshot too short")
 	}

@@ -55,10 +55,13 @@ func writeCookie(path string, a Auth) error {
 // directory.
 var ErrNoCookie = errors.New("no RPC cookie")
 
+// ErrBadCookie is returned (wrapped) by ReadCookie for a cookie file that
+// is not "user:password".
+var ErrBadCookie = errors.New("malformed RPC cookie")
+
 // ReadCookie reads the credential a running node wrote to its cookie file
 // ("__cookie__:<hex>"). The file exists only while the node's RPC server
 // runs.
-
 func ReadCookie(path string) (Auth, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -67,9 +70,19 @@ func ReadCookie(path string) (Auth, error) {
 		}
 		return Auth{}, fmt.Errorf("read RPC cookie: %w", err)
 	}
+	a, err := parseCookie(b)
+	if err != nil {
+		return Auth{}, fmt.Errorf("RPC cookie %s: %w", path, err)
+	}
+	return a, nil
+}
+
+// parseCookie decodes a cookie file's contents, "user:password" with
+// surrounding white space ignored.
+func parseCookie(b []byte) (Auth, error) {
 	user, pass, ok := strings.Cut(strings.TrimSpace(string(b)), ":")
 	if !ok || user == "" || pass == "" {
-		return Auth{}, fmt.Errorf("RPC cookie %s is malformed: want user:password", path)
+		return Auth{}, fmt.Errorf("%w: want user:password", ErrBadCookie)
 	}
 	return Auth{User: user, Password: pass}, nil
 }

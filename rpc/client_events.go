@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -26,6 +27,10 @@ type StreamEvent struct {
 
 // Decode unmarshals the payload into v.
 func (e *StreamEvent) Decode(v any) error { return json.Unmarshal(e.Data, v) }
+
+// ErrBadEvent is returned (wrapped) by EventStream.Next for an event the
+// client cannot read: a non-numeric id.
+var ErrBadEvent = errors.New("rpc: events: malformed event")
 
 // EventStream reads a node's /events stream. Close it when done.
 type EventStream struct {
@@ -60,9 +65,14 @@ func (c *Client) Events(ctx context.Context, lastSeq uint64) (*EventStream, erro
 		resp.Body.Close()
 		return nil, fmt.Errorf("rpc: events: HTTP %s: %s", resp.Status, strings.TrimSpace(string(b)))
 	}
-	sc := bufio.NewScanner(resp.Body)
+	return newEventStream(resp.Body), nil
+}
+
+// newEventStream reads events from body.
+func newEventStream(body io.ReadCloser) *EventStream {
+	sc := bufio.NewScanner(body)
 	sc.Buffer(make([]byte, 0, 64<<10), maxEventLine)
-	return &EventStream{body: resp.Body, sc: sc}, nil
+	return &EventStream{body: body, sc: sc}
 }
 
 // Next blocks until the next event and returns it; io.EOF when the stream
@@ -89,7 +99,7 @@ func (s *EventStream) Next() (StreamEvent, error) {
 		case "id":
 			n, err := strconv.ParseUint(value, 10, 64)
 			if err != nil {
-				return ev, fmt.Errorf("rpc: events: bad id %q", value)
+				return ev, fmt.Errorf("%w: bad id %q", ErrBadEvent, value)
 			}
 			ev.Seq, seen = n, true
 		case "event":
