@@ -31,7 +31,7 @@ func holdPort(t *testing.T) string {
 func TestBusyPortSaysWhichFlag(t *testing.T) {
 	busy := holdPort(t)
 	dir := filepath.Join(t.TempDir(), "new")
-	err := run([]string{"flint", "node", "--network", "regtest", "--datadir", dir, "--rpc.addr", busy, "--http.addr", "off"})
+	err := run([]string{"flint", "node", "--network", "regtest", "--datadir", dir, "--rpc.addr", busy, "--http.addr", "off", "--p2p.off"})
 	want := busy + " is in use, perhaps by another node: choose another RPC address with --rpc.addr ADDR (--rpc.addr 127.0.0.1:0 lets the system pick)"
 	if err == nil || err.Error() != want {
 		t.Fatalf("got %v\nwant %s", err, want)
@@ -42,7 +42,7 @@ func TestBusyPortSaysWhichFlag(t *testing.T) {
 
 	// A directory that was there before stays.
 	kept := t.TempDir()
-	if err := run([]string{"flint", "node", "--network", "regtest", "--datadir", kept, "--metrics.addr", busy, "--rpc.addr", "off", "--http.addr", "off"}); err == nil ||
+	if err := run([]string{"flint", "node", "--network", "regtest", "--datadir", kept, "--metrics.addr", busy, "--rpc.addr", "off", "--http.addr", "off", "--p2p.off"}); err == nil ||
 		!strings.Contains(err.Error(), "choose another metrics address with --metrics.addr ADDR") {
 		t.Fatalf("busy metrics port: %v", err)
 	}
@@ -97,7 +97,7 @@ func TestDevPicksFreePorts(t *testing.T) {
 // was asked for.
 func TestBusyExplorerPort(t *testing.T) {
 	busy := holdPort(t)
-	err := run([]string{"flint", "node", "--network", "regtest", "--datadir", t.TempDir(), "--rpc.addr", "off", "--http.addr", busy})
+	err := run([]string{"flint", "node", "--network", "regtest", "--datadir", t.TempDir(), "--rpc.addr", "off", "--http.addr", busy, "--p2p.off"})
 	want := busy + " is in use, perhaps by another node: choose another explorer address with --http.addr ADDR (--http.addr 127.0.0.1:0 lets the system pick)"
 	if err == nil || err.Error() != want {
 		t.Fatalf("got %v\nwant %s", err, want)
