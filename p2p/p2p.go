@@ -129,7 +129,11 @@ type Node struct {
 	// ctx lives until Close; everything the node starts stops with it.
 	ctx    context.Context
 	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	// goMu guards closing and orders wg.Add before Close's wg.Wait:
+	// connection notifications start goroutines at any time, Close too.
+	goMu    sync.Mutex
+	closing bool
+	wg      sync.WaitGroup
 
 	// bootstrap are the parsed --bootstrap peers.
 	bootstrap []peer.AddrInfo
@@ -256,8 +260,14 @@ func (n *Node) Run(ctx context.Context) error {
 	return nil
 }
 
-// goRun runs f in a goroutine Close waits for.
+// goRun runs f in a goroutine Close waits for. Once Close has begun it
+// starts nothing: the node's context is cancelled, so f would only return.
 func (n *Node) goRun(f func()) {
+	n.goMu.Lock()
+	defer n.goMu.Unlock()
+	if n.closing {
+		return
+	}
 	n.wg.Add(1)
 	go func() {
 		defer n.wg.Done()
@@ -283,6 +293,9 @@ func (n *Node) Close() error {
 			n.txsSub.Cancel()
 		}
 		n.cancel() // stops pubsub, sync and the publications
+		n.goMu.Lock()
+		n.closing = true
+		n.goMu.Unlock()
 		n.wg.Wait()
 		if n.host != nil {
 			_ = n.host.Close()
