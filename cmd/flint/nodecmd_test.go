@@ -1,7 +1,9 @@
 package main
 
 import (
+	"net"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -19,12 +21,15 @@ func TestDevSummary(t *testing.T) {
 	p := chain.RegTestParams()
 	cfg := node.Config{Params: p, DataDir: "/tmp/flint-dev-1", DevPeriod: 2 * time.Second, MinePayTo: [32]byte{1}}
 	addr := chain.EncodeAddress(p, cfg.MinePayTo)
+	// The banner names regtest's default addresses; nothing listens on them here.
+	defaultRPC := net.JoinHostPort("127.0.0.1", strconv.Itoa(int(p.DefaultRPCPort)))
+	defaultHTTP := net.JoinHostPort("127.0.0.1", strconv.Itoa(int(p.DefaultRPCPort)+1))
 	cases := []struct {
 		name, self, dir, rpcAddr, httpAddr, wallet string
 		notes                                      map[string]string
 		want                                       string
 	}{
-		{"default port", "flint", "/tmp/flint-dev-1", "127.0.0.1:28331", "127.0.0.1:28332", "/tmp/flint-dev-1/wallet.flw", nil, `Flint dev node (regtest), a block every 2s; stop with Ctrl-C
+		{"default port", "flint", "/tmp/flint-dev-1", defaultRPC, defaultHTTP, "/tmp/flint-dev-1/wallet.flw", nil, `Flint dev node (regtest), a block every 2s; stop with Ctrl-C
   data directory: /tmp/flint-dev-1
   JSON-RPC:       http://127.0.0.1:28331  (cookie: /tmp/flint-dev-1/.cookie)
   explorer:       http://127.0.0.1:28332/
