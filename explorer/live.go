@@ -139,12 +139,14 @@ func (e *Explorer) handleEvents(w http.ResponseWriter, r *http.Request) {
 		}
 		return rc.Flush() == nil
 	}
+	// The tip is read before the first line goes out: a block connected
+	// once the client has that line is then always sent.
+	sig := e.live.tip.Load()
 	if !send([]byte("retry: 2000\n\n")) {
 		return
 	}
 	heartbeat := time.NewTicker(eventHeartbeat)
 	defer heartbeat.Stop()
-	sig := e.live.tip.Load()
 	for {
 		select {
 		case <-sig.done:
