@@ -9,9 +9,6 @@ import (
 	"github.com/flint-chain/flint/rpc"
 )
 
-// version is the node's version number in getnetworkinfo.
-const version = 100
-
 // netRPC is the p2p layer as the RPC server sees it.
 type netRPC struct{ p *p2p.Node }
 
@@ -85,9 +82,11 @@ func (r netRPC) ListBanned() []rpc.BannedEntry {
 
 func (r netRPC) ClearBanned() { r.p.ClearBans() }
 
-// networkInfo is getnetworkinfo's answer.
+// networkInfo is the node's part of getnetworkinfo's answer: the p2p side.
+// The RPC server fills in the version and subversion from
+// internal/version and the network's name.
 func (n *Node) networkInfo() rpc.NetworkInfo {
-	info := rpc.NetworkInfo{Version: version, Subversion: "/flint:0.1.0/", ProtocolVersion: 1}
+	info := rpc.NetworkInfo{ProtocolVersion: 1}
 	if n.p2p == nil {
 		return info
 	}

@@ -10,8 +10,33 @@ import (
 	"github.com/btcsuite/btcd/btcec/v2/schnorr"
 
 	"github.com/flint-chain/flint/chain"
+	"github.com/flint-chain/flint/internal/version"
 	"github.com/flint-chain/flint/rpc"
 )
+
+// TestNetworkInfoVersion: a running node's getnetworkinfo shows
+// internal/version's number and user agent, and the node itself keeps no
+// copy of them (its networkInfo leaves both to the RPC server), so a
+// release bump cannot leave a stale value behind.
+func TestNetworkInfoVersion(t *testing.T) {
+	cfg := devConfig(t.TempDir())
+	cfg.DevPeriod = 0
+	cfg.RPCAddr = "127.0.0.1:0"
+	n, client, stop := startRPCNode(t, cfg)
+	defer stop()
+	ni, err := client.GetNetworkInfo(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ni.Version != version.Number || ni.Subversion != version.Subversion || ni.ProtocolVersion != 1 {
+		t.Fatalf("getnetworkinfo: version %d subversion %q protocol %d, want %d %q 1",
+			ni.Version, ni.Subversion, ni.ProtocolVersion, version.Number, version.Subversion)
+	}
+	if own := n.networkInfo(); own.Version != 0 || own.Subversion != "" {
+		t.Fatalf("the node sets version %d and subversion %q itself; they belong to internal/version",
+			own.Version, own.Subversion)
+	}
+}
 
 // TestRPCOverRunningNode drives a running regtest node through its real
 // JSON-RPC server with the cookie it wrote.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/flint-chain/flint/chain"
+	"github.com/flint-chain/flint/internal/version"
 )
 
 // spendTx is a decodable (unsigned) transaction for the fake mempool.
@@ -241,6 +242,24 @@ func TestMiningMethodsUnavailable(t *testing.T) {
 	wantCode(t, c.Stop(ctx), CodeMisc)
 }
 
+// TestNetworkInfoVersionFromRelease: getnetworkinfo's version and
+// subversion are internal/version's, whatever the node's NetworkInfo says.
+func TestNetworkInfoVersionFromRelease(t *testing.T) {
+	h := newHarness(t, func(h *harness, cfg *Config) {
+		cfg.NetworkInfo = func() NetworkInfo {
+			return NetworkInfo{Version: 1, Subversion: "/stale:0.0.1/", ProtocolVersion: 1, Connections: 2}
+		}
+	})
+	ni, err := h.client.GetNetworkInfo(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ni.Version != version.Number || ni.Subversion != version.Subversion || ni.Connections != 2 {
+		t.Fatalf("getnetworkinfo: version %d subversion %q connections %d, want %d %q 2",
+			ni.Version, ni.Subversion, ni.Connections, version.Number, version.Subversion)
+	}
+}
+
 func TestControlMethods(t *testing.T) {
 	stopped := make(chan struct{})
 	h := newHarness(t, func(h *harness, cfg *Config) {
@@ -251,7 +270,7 @@ func TestControlMethods(t *testing.T) {
 
 	ni, err := c.GetNetworkInfo(ctx)
 	if err != nil || ni.Network != "regtest" || ni.Connections != 0 || ni.LocalAddresses == nil ||
-		ni.Version != 100 || ni.Subversion != "/flint:0.1.0/" {
+		ni.Version != version.Number || ni.Subversion != version.Subversion {
 		t.Fatalf("getnetworkinfo: %+v, %v", ni, err)
 	}
 	var up int64

@@ -104,7 +104,8 @@ type Config struct {
 	Generate func(ctx context.Context, n int, payTo [32]byte) ([]chain.Hash, error)
 
 	// NetworkInfo describes the p2p side (getnetworkinfo); without it the
-	// node reports itself alone.
+	// node reports itself alone. The server sets Version and Subversion
+	// from internal/version, and Network, over whatever it returns.
 	NetworkInfo func() NetworkInfo
 	// Network is the p2p layer (getpeerinfo, addnode, setban, …); without
 	// it those methods answer CodeP2PDisabled. A method returning an

@@ -166,8 +166,9 @@ type SmartFeeEstimate struct {
 	Blocks  int    `json:"blocks"`
 }
 
-// NetworkInfo is the result of getnetworkinfo; the node fills it (the
-// server sets Network).
+// NetworkInfo is the result of getnetworkinfo; the node fills its p2p
+// side (the server sets Version and Subversion from internal/version, and
+// Network).
 type NetworkInfo struct {
 	Version         int      `json:"version"`
 	Subversion      string   `json:"subversion"`
