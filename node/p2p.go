@@ -95,6 +95,7 @@ func (n *Node) newP2P() error {
 			return res.Accepted, err
 		},
 		IsConsensusError:  mempool.IsConsensusError,
+		StallTimeout:      cfg.StallTimeout,
 		DiscoveryInterval: cfg.DiscoveryInterval,
 		PeerGone:          func(peer string) { mp.RemovePeer(mempool.PeerID(peer)) },
 	})

@@ -278,3 +278,33 @@ func TestHostileSync(t *testing.T) {
 		}
 	})
 }
+
+// TestStallTimeout: the node's P2P.StallTimeout bounds a body request; a
+// peer that never answers costs stall points once it passes, long before
+// the getblocks deadline.
+func TestStallTimeout(t *testing.T) {
+	src := startNode(t, "source")
+	src.mine(5)
+	h := startNode(t, "h", func(c *node.Config) { c.P2P.StallTimeout = time.Second })
+	staller := newHostile(t, src)
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) }) // runs before the hosts close
+	asked := make(chan struct{}, 1)
+	staller.blocks = func([]chain.Hash) []byte {
+		select {
+		case asked <- struct{}{}:
+		default:
+		}
+		<-release
+		return nil
+	}
+	staller.dial(h)
+	select {
+	case <-asked:
+	case <-time.After(30 * time.Second):
+		t.Fatal("h never asked the staller for blocks")
+	}
+	// The getblocks deadline is 20 s: stall points within 10 s of the
+	// request come from the 1 s stall timeout.
+	waitFor(t, 10*time.Second, "stall points", func() bool { return staller.banScore(h) >= 10 })
+}

@@ -258,7 +258,10 @@ func (n *Node) request(ctx context.Context, p peer.ID, proto protocol.ID, req []
 	if err != nil {
 		return nil, err
 	}
-	_ = s.SetDeadline(time.Now().Add(deadline))
+	// Reads do not watch ctx: the stream's deadline is ctx's, which is the
+	// caller's when that is sooner (a body request's stall timeout).
+	dl, _ := ctx.Deadline()
+	_ = s.SetDeadline(dl)
 	frame := AppendFrame(nil, req)
 	n.metrics.bytesOut.WithLabelValues(string(proto)).Add(float64(len(frame)))
 	n.peers.addBytes(p, len(frame), 0)
