@@ -3,12 +3,10 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
@@ -330,448 +328,96 @@ func rpcContext() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), 2*time.Minute)
 }
 
-func runWalletCreate(ctx *cli.Context) error {
+// walletOutput is what a wallet command prints: json with --json, else
+// what text writes.
+type walletOutput struct {
+	json any
+	text func(out io.Writer) error
+}
+
+// print writes out as --json asks.
+func (e *walletEnv) print(out walletOutput) error {
+	if e.json {
+		return e.printJSON(out.json)
+	}
+	return out.text(e.out)
+}
+
+// walletSession is what a command on an existing wallet runs with: the
+// open wallet, its node and, when the command syncs, its coins.
+type walletSession struct {
+	*walletEnv
+	wallet *wallet.Wallet
+	// node is nil only for a walletOp with nodeOptional whose node could
+	// not be set up.
+	node wallet.Node
+	// snap is the wallet's coins, for a walletOp with sync.
+	snap *wallet.Snapshot
+	// rctx bounds the command's node calls.
+	rctx context.Context
+}
+
+// walletOp is the skeleton every command on an existing wallet shares:
+// check its flags, connect to the node, open the keystore, sync against
+// the node, run, and print text or JSON.
+type walletOp struct {
+	// check validates the flags before anything is opened, so that a bad
+	// flag costs no passphrase prompt. Optional.
+	check func(e *walletEnv) error
+	// sync brings the wallet's view of its coins up to date with the
+	// node before run, in walletSession.snap.
+	sync bool
+	// nodeOptional opens the wallet first and goes on without a node
+	// when none can be set up; by default the node comes first, so that
+	// an unreachable node costs no passphrase prompt.
+	nodeOptional bool
+	// run does the command's work and returns what to print.
+	run func(s *walletSession) (walletOutput, error)
+}
+
+// action runs the op as a command's Action.
+func (op walletOp) action(ctx *cli.Context) error {
 	e, err := newWalletEnv(ctx)
 	if err != nil {
 		return err
 	}
-	if _, err := os.Stat(e.path); err == nil {
-		return fmt.Errorf("a wallet file already exists at %s; refusing to overwrite it", e.path)
-	}
-	pass, err := e.passphrase(true)
-	if err != nil {
-		return err
-	}
-	defer clear(pass)
-	mnemonic, err := wallet.NewMnemonic()
-	if err != nil {
-		return err
-	}
-	if !ctx.Bool(walletYesFlag.Name) {
-		if err := e.confirmMnemonic(mnemonic); err != nil {
+	if op.check != nil {
+		if err := op.check(e); err != nil {
 			return err
 		}
 	}
-	if err := os.MkdirAll(filepath.Dir(e.path), 0o700); err != nil {
-		return fmt.Errorf("create the wallet directory: %w", err)
-	}
-	w, err := wallet.Create(e.path, e.params, mnemonic, "", pass, e.opts...)
-	if err != nil {
-		return err
-	}
-	defer w.Close()
-	addr, err := w.ReceiveAddress()
-	if err != nil {
-		return err
-	}
-	if e.json {
-		out := map[string]string{"wallet": e.path, "network": e.params.Name, "address": addr}
-		if ctx.Bool(walletYesFlag.Name) {
-			out["mnemonic"] = mnemonic // shown nowhere else: the caller must keep it
-		}
-		return e.printJSON(out)
-	}
-	if ctx.Bool(walletYesFlag.Name) {
-		fmt.Fprintf(e.out, "Mnemonic (write it down; it is not shown again):\n%s\n\n", mnemonic)
-	}
-	fmt.Fprintf(e.out, "Wallet created at %s\nFirst receive address: %s\n", e.path, addr)
-	return nil
-}
-
-// confirmMnemonic shows the mnemonic once on stderr and asks for two of its
-// words back, so that a user who did not write it down finds out now.
-func (e *walletEnv) confirmMnemonic(mnemonic string) error {
-	if _, _, tty := e.stdin(); !tty {
-		return errors.New("creating a wallet needs a terminal to confirm the mnemonic; pass --yes to print it and skip the check")
-	}
-	words := strings.Fields(mnemonic)
-	w := e.ctx.App.ErrWriter
-	fmt.Fprintln(w, "Write down these 24 words in order. They are the only way to recover the wallet")
-	fmt.Fprintln(w, "and they will not be shown again:")
-	fmt.Fprintln(w)
-	for i, word := range words {
-		fmt.Fprintf(w, "%2d. %-10s", i+1, word)
-		if i%4 == 3 {
-			fmt.Fprintln(w)
-		}
-	}
-	fmt.Fprintln(w)
-	a, b := randomIndex(len(words)), randomIndex(len(words))
-	for b == a {
-		b = randomIndex(len(words))
-	}
-	for _, i := range []int{min(a, b), max(a, b)} {
-		got, err := e.prompt(fmt.Sprintf("To confirm, type word #%d: ", i+1), false)
-		if err != nil {
+	var node wallet.Node
+	if !op.nodeOptional {
+		if node, err = e.node(); err != nil {
 			return err
 		}
-		if strings.ToLower(strings.TrimSpace(got)) != words[i] {
-			return fmt.Errorf("word #%d does not match; nothing was written, run create again", i+1)
-		}
-	}
-	fmt.Fprint(w, "\033[2J\033[H") // clear the screen the words were on
-	return nil
-}
-
-func randomIndex(n int) int {
-	v, err := rand.Int(rand.Reader, big.NewInt(int64(n)))
-	if err != nil {
-		panic("crypto/rand failed: " + err.Error())
-	}
-	return int(v.Int64())
-}
-
-func runWalletRestore(ctx *cli.Context) error {
-	e, err := newWalletEnv(ctx)
-	if err != nil {
-		return err
-	}
-	if _, err := os.Stat(e.path); err == nil {
-		return fmt.Errorf("a wallet file already exists at %s; refusing to overwrite it", e.path)
-	}
-	var mnemonic string
-	if name := ctx.String(walletMnemonicFileFlag.Name); name != "" {
-		b, err := os.ReadFile(name)
-		if err != nil {
-			return fmt.Errorf("--mnemonic-file: %w", err)
-		}
-		mnemonic = string(b)
-	} else if mnemonic, err = e.prompt("Mnemonic (24 words): ", true); err != nil {
-		return err
-	}
-	if mnemonic, err = wallet.NormalizeMnemonic(mnemonic); err != nil {
-		return err
-	}
-	node, err := e.node()
-	if err != nil {
-		return err
-	}
-	pass, err := e.passphrase(true)
-	if err != nil {
-		return err
-	}
-	defer clear(pass)
-	if err := os.MkdirAll(filepath.Dir(e.path), 0o700); err != nil {
-		return fmt.Errorf("create the wallet directory: %w", err)
-	}
-	rctx, cancel := rpcContext()
-	defer cancel()
-	w, err := wallet.Restore(rctx, e.path, e.params, mnemonic, "", pass, node, e.opts...)
-	if err != nil {
-		return err
-	}
-	defer w.Close()
-	bal, err := w.Balance(rctx, node)
-	if err != nil {
-		return err
-	}
-	if e.json {
-		return e.printJSON(map[string]any{"wallet": e.path, "network": e.params.Name, "balance": balanceJSON(bal)})
-	}
-	fmt.Fprintf(e.out, "Wallet restored at %s\n", e.path)
-	return printBalance(e.out, bal)
-}
-
-func runWalletAddress(ctx *cli.Context) error {
-	e, err := newWalletEnv(ctx)
-	if err != nil {
-		return err
 	}
 	w, err := e.open()
 	if err != nil {
 		return err
 	}
 	defer w.Close()
-	// With a node the wallet first moves past addresses that received
-	// funds; without one it hands out the stored next address.
-	if node, err := newWalletNode(ctx); err == nil {
-		rctx, cancel := rpcContext()
-		defer cancel()
-		if _, err := w.Sync(rctx, node); err != nil {
-			return fmt.Errorf("cannot reach the node: %w", err)
+	if op.nodeOptional {
+		if n, err := newWalletNode(ctx); err == nil {
+			node = n
 		}
 	}
-	var addr string
-	if ctx.Bool(walletNewAddressFlag.Name) {
-		addr, err = w.NewReceiveAddress()
-	} else {
-		addr, err = w.ReceiveAddress()
-	}
-	if err != nil {
-		return err
-	}
-	if e.json {
-		return e.printJSON(map[string]string{"address": addr})
-	}
-	fmt.Fprintln(e.out, addr)
-	return nil
-}
-
-// openWithNode opens the wallet and connects to the node; the node first,
-// so that an unreachable node costs no passphrase prompt.
-func (e *walletEnv) openWithNode() (*wallet.Wallet, wallet.Node, error) {
-	node, err := e.node()
-	if err != nil {
-		return nil, nil, err
-	}
-	w, err := e.open()
-	if err != nil {
-		return nil, nil, err
-	}
-	return w, node, nil
-}
-
-// openSynced opens the wallet and brings its view of its coins up to date
-// with the node.
-func (e *walletEnv) openSynced() (*wallet.Wallet, *wallet.Snapshot, error) {
-	w, node, err := e.openWithNode()
-	if err != nil {
-		return nil, nil, err
-	}
 	rctx, cancel := rpcContext()
 	defer cancel()
-	snap, err := w.Sync(rctx, node)
-	if err != nil {
-		w.Close()
-		return nil, nil, err
-	}
-	return w, snap, nil
-}
-
-func runWalletBalance(ctx *cli.Context) error {
-	e, err := newWalletEnv(ctx)
-	if err != nil {
-		return err
-	}
-	w, node, err := e.openWithNode()
-	if err != nil {
-		return err
-	}
-	defer w.Close()
-	rctx, cancel := rpcContext()
-	defer cancel()
-	bal, err := w.Balance(rctx, node)
-	if err != nil {
-		return err
-	}
-	if e.json {
-		return e.printJSON(balanceJSON(bal))
-	}
-	return printBalance(e.out, bal)
-}
-
-// balanceJSON is the balance as balance --json and restore --json print it.
-func balanceJSON(b wallet.Balance) map[string]wallet.Amount {
-	return map[string]wallet.Amount{"confirmed": b.Confirmed, "unconfirmed": b.Unconfirmed,
-		"immature": b.Immature, "total": b.Total()}
-}
-
-func printBalance(out io.Writer, b wallet.Balance) error {
-	_, err := fmt.Fprintf(out, "confirmed:   %s FLT\nunconfirmed: %s FLT\nimmature:    %s FLT\ntotal:       %s FLT\n",
-		b.Confirmed, b.Unconfirmed, b.Immature, b.Total())
-	return err
-}
-
-func runWalletSend(ctx *cli.Context) error {
-	e, err := newWalletEnv(ctx)
-	if err != nil {
-		return err
-	}
-	to := strings.TrimSpace(ctx.String(walletSendToFlag.Name))
-	if _, err := chain.DecodeAddress(e.params, to); err != nil {
-		return fmt.Errorf("--to: %w", err)
-	}
-	amount, err := wallet.ParseAmount(ctx.String(walletSendAmountFlag.Name))
-	if err != nil {
-		return fmt.Errorf("--amount: %w", err)
-	}
-	feeRate := ctx.Uint64(walletFeeRateFlag.Name)
-	if ctx.IsSet(walletFeeRateFlag.Name) && feeRate == 0 {
-		return errors.New("--fee-rate must be at least 1 unit per byte")
-	}
-	yes := ctx.Bool(walletYesFlag.Name)
-	if _, _, tty := e.stdin(); !yes && !tty {
-		return errors.New("refusing to send without confirmation: pass --yes when not running in a terminal")
-	}
-	w, node, err := e.openWithNode()
-	if err != nil {
-		return err
-	}
-	defer w.Close()
-	rctx, cancel := rpcContext()
-	defer cancel()
-	d, err := w.CreateTransaction(rctx, node, wallet.Payment{To: to, Amount: amount, FeeRate: feeRate})
-	if err != nil {
-		return err
-	}
-	if !yes {
-		fmt.Fprintf(ctx.App.ErrWriter, "Pay        %s FLT\nto         %s\nfee        %s FLT (%d units/byte, %d bytes)\nchange     %s FLT\n",
-			d.Amount, d.To, d.Fee, d.FeeRate, d.Size, d.Change)
-		answer, err := e.prompt("Send? [y/N] ", false)
-		if err != nil {
+	s := &walletSession{walletEnv: e, wallet: w, node: node, rctx: rctx}
+	if op.sync && node != nil {
+		if s.snap, err = w.Sync(rctx, node); err != nil {
+			if op.nodeOptional {
+				return fmt.Errorf("cannot reach the node: %w", err)
+			}
 			return err
 		}
-		if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
-			return errors.New("not sent")
-		}
 	}
-	// The question may have waited long: the broadcast gets a fresh
-	// deadline of its own.
-	sctx, scancel := rpcContext()
-	defer scancel()
-	txid, err := w.Send(sctx, node, d)
+	out, err := op.run(s)
 	if err != nil {
 		return err
 	}
-	if e.json {
-		return e.printJSON(map[string]any{"txid": txid, "amount": d.Amount, "fee": d.Fee, "change": d.Change,
-			"change_address": d.ChangeAddress, "size": d.Size, "fee_rate": d.FeeRate})
-	}
-	fmt.Fprintln(e.out, txid)
-	return nil
-}
-
-// historyEntry is one line of history. In JSON every field has one type:
-// amounts are decimal strings of FLT, counts and heights numbers.
-type historyEntry struct {
-	Kind    string        `json:"kind"` // "sent" or "received"
-	TxID    chain.Hash    `json:"txid"`
-	Address string        `json:"address"`
-	Amount  wallet.Amount `json:"amount"`
-	Fee     wallet.Amount `json:"fee,omitempty"`
-	// Status is "confirmed", "unconfirmed", "immature" (a mining reward
-	// spendable from MatureHeight) or "dropped" (a payment the node no
-	// longer holds).
-	Status string `json:"status"`
-	// Confirmations is known for received coins only.
-	Confirmations *uint32 `json:"confirmations,omitempty"`
-	MatureHeight  uint32  `json:"mature_height,omitempty"`
-	Time          int64   `json:"time,omitempty"`
-}
-
-// Statuses of history entries and unspent outputs.
-const (
-	statusConfirmed   = "confirmed"
-	statusUnconfirmed = "unconfirmed"
-	statusImmature    = "immature"
-	statusDropped     = "dropped"
-)
-
-// statusText is the entry's status for people.
-func (h historyEntry) statusText() string {
-	switch {
-	case h.Status == statusDropped:
-		return "dropped by the node"
-	case h.Status == statusImmature:
-		return fmt.Sprintf("immature until height %d", h.MatureHeight)
-	case h.Confirmations != nil && *h.Confirmations > 0:
-		return fmt.Sprintf("%d confirmations", *h.Confirmations)
-	}
-	return h.Status
-}
-
-func runWalletHistory(ctx *cli.Context) error {
-	e, err := newWalletEnv(ctx)
-	if err != nil {
-		return err
-	}
-	w, snap, err := e.openSynced()
-	if err != nil {
-		return err
-	}
-	defer w.Close()
-	var entries []historyEntry
-	for _, s := range w.History() {
-		status := statusDropped
-		switch {
-		case s.Pending:
-			status = statusUnconfirmed
-		case s.Confirmed:
-			status = statusConfirmed
-		}
-		entries = append(entries, historyEntry{Kind: "sent", TxID: s.TxID, Address: s.To, Amount: s.Amount,
-			Fee: s.Fee, Status: status, Time: s.Time})
-	}
-	// The node reports unspent outputs only: money received and still
-	// held. Change is not income and is left out.
-	for _, c := range snap.Coins {
-		if c.Branch != wallet.ReceiveBranch {
-			continue
-		}
-		entries = append(entries, historyEntry{Kind: "received", TxID: c.OutPoint.TxID, Address: c.Address,
-			Amount: wallet.Amount(c.Value), Status: coinStatus(c), Confirmations: &c.Confirmations,
-			MatureHeight: c.MatureHeight})
-	}
-	if e.json {
-		if entries == nil {
-			entries = []historyEntry{}
-		}
-		return e.printJSON(entries)
-	}
-	for _, h := range entries {
-		fee := ""
-		if h.Kind == "sent" {
-			fee = "  fee " + h.Fee.String()
-		}
-		fmt.Fprintf(e.out, "%-8s %s FLT%s  %s  %s  %s\n", h.Kind, h.Amount, fee, h.statusText(), h.Address, h.TxID)
-	}
-	return nil
-}
-
-// coinStatus is a coin's status: immature, unconfirmed or confirmed.
-func coinStatus(c wallet.Coin) string {
-	switch {
-	case c.Immature:
-		return statusImmature
-	case c.Confirmations == 0:
-		return statusUnconfirmed
-	}
-	return statusConfirmed
-}
-
-// coinStatusText is a coin's status for people.
-func coinStatusText(c wallet.Coin) string {
-	return historyEntry{Status: coinStatus(c), Confirmations: &c.Confirmations, MatureHeight: c.MatureHeight}.statusText()
-}
-
-// unspentEntry is one coin in list-unspent's JSON.
-type unspentEntry struct {
-	TxID          chain.Hash    `json:"txid"`
-	Vout          uint32        `json:"vout"`
-	Address       string        `json:"address"`
-	Amount        wallet.Amount `json:"amount"`
-	Confirmations uint32        `json:"confirmations"`
-	Status        string        `json:"status"`
-	MatureHeight  uint32        `json:"mature_height,omitempty"`
-	Coinbase      bool          `json:"coinbase"`
-	Spendable     bool          `json:"spendable"`
-	Change        bool          `json:"change"`
-}
-
-func runWalletListUnspent(ctx *cli.Context) error {
-	e, err := newWalletEnv(ctx)
-	if err != nil {
-		return err
-	}
-	w, snap, err := e.openSynced()
-	if err != nil {
-		return err
-	}
-	defer w.Close()
-	entries := []unspentEntry{}
-	for _, c := range snap.Coins {
-		entries = append(entries, unspentEntry{TxID: c.OutPoint.TxID, Vout: c.OutPoint.Index, Address: c.Address,
-			Amount: wallet.Amount(c.Value), Confirmations: c.Confirmations, Status: coinStatus(c),
-			MatureHeight: c.MatureHeight, Coinbase: c.Coinbase,
-			Spendable: !c.Immature, Change: c.Branch == wallet.ChangeBranch})
-	}
-	if e.json {
-		return e.printJSON(entries)
-	}
-	for _, c := range snap.Coins {
-		fmt.Fprintf(e.out, "%s:%d  %s FLT  %s  %s\n", c.OutPoint.TxID, c.OutPoint.Index, wallet.Amount(c.Value), c.Address, coinStatusText(c))
-	}
-	return nil
+	return e.print(out)
 }
 
 // defaultWalletFile is the wallet's file name in the network's data
