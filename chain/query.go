@@ -65,6 +65,9 @@ type HeaderInfo struct {
 	Valid     bool // connected at least once: passed every rule
 	Invalid   bool // it or an ancestor broke a rule
 	WorkSum   *big.Int
+	// MedianTime is the median time past of the block and up to ten of
+	// its ancestors: a child's time must be later (SPEC §6 rule 2).
+	MedianTime int64
 }
 
 // HeaderByHash returns the header with the given hash and its place in the
@@ -77,12 +80,13 @@ func (c *BlockChain) HeaderByHash(h Hash) (HeaderInfo, error) {
 		return HeaderInfo{}, fmt.Errorf("block %v: %w", h, ErrNotFound)
 	}
 	return HeaderInfo{
-		Header:    n.header(),
-		Height:    n.height,
-		MainChain: c.inMainChain(n),
-		Valid:     n.status&statusValid != 0,
-		Invalid:   n.status.knownInvalid(),
-		WorkSum:   n.workSum.big(),
+		Header:     n.header(),
+		Height:     n.height,
+		MainChain:  c.inMainChain(n),
+		Valid:      n.status&statusValid != 0,
+		Invalid:    n.status.knownInvalid(),
+		WorkSum:    n.workSum.big(),
+		MedianTime: n.medianTimePast(),
 	}, nil
 }
 

@@ -299,6 +299,7 @@ func (s *Server) headerResult(h chain.Hash) (BlockHeaderResult, error) {
 		VersionHex:    fmt.Sprintf("%08x", hdr.Version),
 		MerkleRoot:    hdr.MerkleRoot,
 		Time:          hdr.Time,
+		MedianTime:    info.MedianTime,
 		Nonce:         hdr.Nonce,
 		Bits:          bitsHex(hdr.Bits),
 		Target:        s.targetHex(hdr.Bits),

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math/big"
 	"time"
 
@@ -174,7 +175,12 @@ func getBlockTemplate(ctx context.Context, s *Server, a args) (any, error) {
 	if len(b.Txs) == 0 {
 		return nil, errors.New("template without a coinbase")
 	}
-	best := s.cfg.Chain.BestState()
+	// mintime follows the template's parent, which need not be the tip
+	// by now: a block may have connected while the template was built.
+	parent, err := s.cfg.Chain.HeaderByHash(b.Header.Prev)
+	if err != nil {
+		return nil, fmt.Errorf("template parent: %w", err)
+	}
 	t := BlockTemplate{
 		Version:           b.Header.Version,
 		PreviousBlockHash: b.Header.Prev,
@@ -182,7 +188,7 @@ func getBlockTemplate(ctx context.Context, s *Server, a args) (any, error) {
 		Bits:              bitsHex(b.Header.Bits),
 		Target:            s.targetHex(b.Header.Bits),
 		CurTime:           b.Header.Time,
-		MinTime:           best.MedianTime + 1,
+		MinTime:           parent.MedianTime + 1,
 		Transactions:      make([]TemplateTx, 0, len(b.Txs)-1),
 		Block:             b.Serialize(),
 		LongPollID:        b.Header.Prev.String(),

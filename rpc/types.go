@@ -51,6 +51,7 @@ type BlockHeaderResult struct {
 	VersionHex        string      `json:"versionHex"`
 	MerkleRoot        chain.Hash  `json:"merkleroot"`
 	Time              uint32      `json:"time"`
+	MedianTime        int64       `json:"mediantime"`
 	Nonce             uint32      `json:"nonce"`
 	Bits              string      `json:"bits"`
 	Target            string      `json:"target"`
