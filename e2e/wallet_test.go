@@ -82,6 +82,14 @@ func TestWalletPayment(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &second); err != nil {
 		t.Fatalf("second send --json: %v in %q", err, out)
 	}
+	// Newest first: the two payments in no block yet, the second first,
+	// then the coins received, from the tip down.
+	if h := walletHistory(t, walletCmd("history", "--wallet", alice, "--json")); len(h) < 3 ||
+		h[0].Kind != "sent" || h[0].Status != "unconfirmed" || uint64(h[0].Amount) != 60*chain.UnitsPerFLT ||
+		h[1].Kind != "sent" || h[1].Status != "unconfirmed" || uint64(h[1].Amount) != amount ||
+		h[2].Kind != "received" || h[2].BlockHeight != 101 {
+		t.Fatalf("history with two payments pending, not newest first: %+v", h)
+	}
 	amount += uint64(second.Amount)
 	sent.Fee += second.Fee
 	third := chain.EncodeAddress(chain.RegTestParams(), testKey())
@@ -107,8 +115,53 @@ func TestWalletPayment(t *testing.T) {
 	if hist := walletCmd("history", "--wallet", alice); strings.Contains(hist, "unconfirmed") {
 		t.Fatalf("history after the block still shows a payment pending:\n%s", hist)
 	}
+	// Every row has its block's height and header time, newest first:
+	// the two payments of block 102, then the coinbases from 101 down.
+	hist := walletHistory(t, walletCmd("history", "--wallet", alice, "--json"))
+	if len(hist) < 3 || hist[0].Kind != "sent" || hist[0].BlockHeight != 102 || hist[1].Kind != "sent" ||
+		hist[1].BlockHeight != 102 || hist[2].BlockHeight != 101 {
+		t.Fatalf("history after the block: %+v", hist)
+	}
+	blockTimes := map[uint32]int64{}
+	for i, h := range hist {
+		if i > 0 && h.BlockHeight > hist[i-1].BlockHeight {
+			t.Fatalf("history row %d (height %d) after a row of height %d", i, h.BlockHeight, hist[i-1].BlockHeight)
+		}
+		bt, ok := blockTimes[h.BlockHeight]
+		if !ok {
+			hash := strings.Trim(rpcCall("getblockhash", strconv.Itoa(int(h.BlockHeight))), "\" \n")
+			var hdr struct {
+				Time int64 `json:"time"`
+			}
+			if err := json.Unmarshal([]byte(rpcCall("getblockheader", hash)), &hdr); err != nil || hdr.Time == 0 {
+				t.Fatalf("getblockheader %s: %v", hash, err)
+			}
+			bt, blockTimes[h.BlockHeight] = hdr.Time, hdr.Time
+		}
+		if h.Time != bt {
+			t.Fatalf("history row %d (%s at height %d) has time %d, the block's is %d", i, h.Kind, h.BlockHeight, h.Time, bt)
+		}
+	}
 	flint(t, append(append([]string{"rpc"}, r...), "stop")...)
 	node.wait(t, 10*time.Second)
+}
+
+// historyRow is one element of flint wallet history --json.
+type historyRow struct {
+	Kind        string        `json:"kind"`
+	Amount      wallet.Amount `json:"amount"`
+	Status      string        `json:"status"`
+	BlockHeight uint32        `json:"blockheight"`
+	Time        int64         `json:"time"`
+}
+
+func walletHistory(t *testing.T, out string) []historyRow {
+	t.Helper()
+	var h []historyRow
+	if err := json.Unmarshal([]byte(out), &h); err != nil {
+		t.Fatalf("history --json: %v in %q", err, out)
+	}
+	return h
 }
 
 // walletBalance is the --json form of flint wallet balance.

@@ -223,6 +223,7 @@ func (s *Server) unspent(key [32]byte, minConf, maxConf int64) ([]Unspent, error
 	best := s.cfg.Chain.BestState()
 	addr := chain.EncodeAddress(s.cfg.Params, key)
 	out := []Unspent{}
+	times := make(map[uint32]int64) // block time by height, looked up once
 	for _, u := range utxos {
 		conf := int64(best.Height) - int64(u.Entry.Height) + 1
 		if conf < minConf || conf > maxConf {
@@ -239,6 +240,7 @@ func (s *Server) unspent(key [32]byte, minConf, maxConf int64) ([]Unspent, error
 			Amount:        Amount(u.Entry.Output.Value),
 			Confirmations: uint32(conf),
 			Height:        u.Entry.Height,
+			BlockTime:     s.blockTime(times, u.Entry.Height),
 			Coinbase:      u.Entry.IsCoinbase,
 			// Spendable in the next block, at height best+1.
 			Spendable: !u.Entry.IsCoinbase || best.Height+1 >= u.Entry.Height+s.cfg.Params.CoinbaseMaturity,
@@ -255,6 +257,23 @@ func (s *Server) unspent(key [32]byte, minConf, maxConf int64) ([]Unspent, error
 		return cmp.Compare(x.Vout, y.Vout)
 	})
 	return out, nil
+}
+
+// blockTime returns the header time of the main-chain block at height,
+// through the cache times; zero if a reorganisation took the height away
+// meanwhile.
+func (s *Server) blockTime(times map[uint32]int64, height uint32) int64 {
+	if t, ok := times[height]; ok {
+		return t
+	}
+	var t int64
+	if h, err := s.cfg.Chain.BlockHashByHeight(height); err == nil {
+		if info, err := s.cfg.Chain.HeaderByHash(h); err == nil {
+			t = int64(info.Header.Time)
+		}
+	}
+	times[height] = t
+	return t
 }
 
 func invalidateBlock(ctx context.Context, s *Server, a args) (any, error) {

@@ -126,6 +126,10 @@ func TestChainMethods(t *testing.T) {
 			if u.Amount != 50*chain.UnitsPerFLT || !u.Coinbase || u.Spendable || u.Address != addrA || u.Confirmations != 4-u.Height {
 				t.Fatalf("unexpected %+v", u)
 			}
+			// The time of the block at the output's height.
+			if want := int64(blocks[u.Height-1].Header.Time); u.BlockTime != want {
+				t.Fatalf("output of height %d: blocktime %d, want %d", u.Height, u.BlockTime, want)
+			}
 		}
 		bal, err := c.GetBalance(ctx, addrA)
 		if err != nil || bal != 150*chain.UnitsPerFLT {

@@ -302,7 +302,10 @@ type Unspent struct {
 	Amount        Amount     `json:"amount"`
 	Confirmations uint32     `json:"confirmations"`
 	Height        uint32     `json:"height"`
-	Coinbase      bool       `json:"coinbase"`
+	// BlockTime is the time in the header of the block at Height, in
+	// unix seconds (Bitcoin Core's field name).
+	BlockTime int64 `json:"blocktime"`
+	Coinbase  bool  `json:"coinbase"`
 	// Spendable is false for a coinbase output that has not matured: a
 	// transaction spending it would not enter the next block.
 	Spendable bool `json:"spendable"`

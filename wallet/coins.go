@@ -94,11 +94,11 @@ func (w *Wallet) syncLocked(ctx context.Context, node Node, persist bool) (*Snap
 	if err != nil {
 		return nil, err
 	}
-	pendingBefore := w.pendingCount()
+	sentBefore := w.sentProgress()
 	if utxos, err = w.applyPendingLocked(ctx, node, utxos); err != nil {
 		return nil, err
 	}
-	moved := before != [2]uint32{w.state.NextReceive, w.state.NextChange} || pendingBefore != w.pendingCount()
+	moved := before != [2]uint32{w.state.NextReceive, w.state.NextChange} || sentBefore != w.sentProgress()
 	if persist && moved {
 		if err := w.save(false); err != nil {
 			return nil, err
@@ -180,12 +180,16 @@ func (w *Wallet) markUsedLocked(kp keyPath) {
 	}
 }
 
-// pendingCount returns how many sent transactions are still pending.
-func (w *Wallet) pendingCount() int {
-	n := 0
+// sentProgress counts the sent transactions still pending and those whose
+// block time is known: a sync that changes either has state to save.
+func (w *Wallet) sentProgress() [2]int {
+	var n [2]int
 	for _, s := range w.state.Sent {
 		if s.Pending {
-			n++
+			n[0]++
+		}
+		if s.BlockTime != 0 {
+			n[1]++
 		}
 	}
 	return n
@@ -206,6 +210,16 @@ func (w *Wallet) applyPendingLocked(ctx context.Context, node Node, utxos []Unsp
 	for i := range w.state.Sent {
 		s := &w.state.Sent[i]
 		if !s.Pending {
+			if s.Confirmed && s.BlockTime == 0 {
+				// Confirmed before the wallet kept block times: ask once.
+				st, err := node.TxState(ctx, s.TxID)
+				if err != nil {
+					return nil, fmt.Errorf("node: %w", err)
+				}
+				if st.Status == TxConfirmed {
+					s.Height, s.BlockTime = st.Height, st.BlockTime
+				}
+			}
 			continue
 		}
 		tx, err := chain.DecodeTx(s.Raw)
@@ -213,14 +227,15 @@ func (w *Wallet) applyPendingLocked(ctx context.Context, node Node, utxos []Unsp
 			s.Pending = false // cannot happen: the wallet wrote it
 			continue
 		}
-		status, err := node.TxStatus(ctx, s.TxID)
+		st, err := node.TxState(ctx, s.TxID)
 		if err != nil {
 			return nil, fmt.Errorf("node: %w", err)
 		}
-		if status != TxInMempool {
+		if st.Status != TxInMempool {
 			s.Pending = false
-			s.Confirmed = status == TxConfirmed
-			w.log.Debug("sent transaction left the pending set", "txid", s.TxID, "confirmed", status == TxConfirmed)
+			s.Confirmed = st.Status == TxConfirmed
+			s.Height, s.BlockTime = st.Height, st.BlockTime
+			w.log.Debug("sent transaction left the pending set", "txid", s.TxID, "confirmed", s.Confirmed)
 			continue
 		}
 		for _, in := range tx.Inputs {

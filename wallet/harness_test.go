@@ -66,7 +66,8 @@ func (n *chainNode) ListUnspent(ctx context.Context, addresses []string) ([]Unsp
 				continue // as the real node does: listunspent leaves these out
 			}
 			out = append(out, Unspent{OutPoint: u.OutPoint, Value: u.Entry.Output.Value, PubKey: pk,
-				Height: u.Entry.Height, Coinbase: u.Entry.IsCoinbase, Confirmations: tip - u.Entry.Height + 1})
+				Height: u.Entry.Height, Coinbase: u.Entry.IsCoinbase, Confirmations: tip - u.Entry.Height + 1,
+				BlockTime: n.blockTime(u.Entry.Height)})
 		}
 	}
 	return out, nil
@@ -86,24 +87,39 @@ func (n *chainNode) spentInMempool(op chain.OutPoint) bool {
 	return false
 }
 
-func (n *chainNode) TxStatus(ctx context.Context, txid chain.Hash) (TxStatus, error) {
+func (n *chainNode) TxState(ctx context.Context, txid chain.Hash) (TxState, error) {
 	if n.unusable != nil {
-		return TxUnknown, n.unusable
+		return TxState{}, n.unusable
 	}
 	n.mu.Lock()
 	for _, tx := range n.mempool {
 		if tx.TxID() == txid {
 			n.mu.Unlock()
-			return TxInMempool, nil
+			return TxState{Status: TxInMempool}, nil
 		}
 	}
 	n.mu.Unlock()
-	if _, _, err := n.chain.TxByID(txid); err == nil {
-		return TxConfirmed, nil
-	} else if !errors.Is(err, chain.ErrNotFound) {
-		return TxUnknown, err
+	_, loc, err := n.chain.TxByID(txid)
+	if errors.Is(err, chain.ErrNotFound) {
+		return TxState{}, nil
+	} else if err != nil {
+		return TxState{}, err
 	}
-	return TxUnknown, nil
+	return TxState{Status: TxConfirmed, Height: loc.Height, BlockTime: n.blockTime(loc.Height)}, nil
+}
+
+// blockTime is the header time of the main-chain block at height.
+func (n *chainNode) blockTime(height uint32) int64 {
+	n.t.Helper()
+	h, err := n.chain.BlockHashByHeight(height)
+	if err != nil {
+		n.t.Fatal(err)
+	}
+	info, err := n.chain.HeaderByHash(h)
+	if err != nil {
+		n.t.Fatal(err)
+	}
+	return int64(info.Header.Time)
 }
 
 func (n *chainNode) BestHeight(ctx context.Context) (uint32, error) {

@@ -23,9 +23,20 @@ type Node interface {
 	// SendRawTransaction submits a signed transaction and returns its
 	// txid. An error means the node refused it.
 	SendRawTransaction(ctx context.Context, tx *chain.Tx) (chain.Hash, error)
-	// TxStatus says whether the node has the transaction in a main-chain
-	// block, in its mempool, or neither (never seen, or dropped).
-	TxStatus(ctx context.Context, txid chain.Hash) (TxStatus, error)
+	// TxState says whether the node has the transaction in a main-chain
+	// block (and which), in its mempool, or neither (never seen, or
+	// dropped).
+	TxState(ctx context.Context, txid chain.Hash) (TxState, error)
+}
+
+// TxState is where a node holds a transaction.
+type TxState struct {
+	Status TxStatus
+	// Height and BlockTime (unix seconds, the header's time) are those of
+	// the main-chain block holding the transaction, when Status is
+	// TxConfirmed; zero otherwise, or when the node does not say.
+	Height    uint32
+	BlockTime int64
 }
 
 // TxStatus is where a node holds a transaction.
@@ -56,4 +67,7 @@ type Unspent struct {
 	Coinbase bool
 	// Confirmations is tip height - Height + 1, zero when unconfirmed.
 	Confirmations uint32
+	// BlockTime is the time in the header of the block that created the
+	// output, in unix seconds; zero when unconfirmed or not known.
+	BlockTime int64
 }

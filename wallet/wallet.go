@@ -52,6 +52,12 @@ type SentTx struct {
 	// transaction neither pending nor confirmed was dropped by the node (a
 	// conflict won, or it expired): its inputs are the wallet's again.
 	Confirmed bool `json:"confirmed,omitempty"`
+	// Height and BlockTime (unix seconds) are those of the block that
+	// confirmed it, as the node reported when it first saw it there; zero
+	// while unconfirmed, and for wallets written before they were kept
+	// until the next sync fills them in.
+	Height    uint32 `json:"height,omitempty"`
+	BlockTime int64  `json:"block_time,omitempty"`
 }
 
 // Option configures Create, Open and Restore.
@@ -336,7 +342,8 @@ func (w *Wallet) watchedLocked(branch uint32) ([]string, error) {
 	return addrs, nil
 }
 
-// History returns the transactions the wallet sent, oldest first.
+// History returns the transactions the wallet sent, in the order it sent
+// them (oldest first).
 func (w *Wallet) History() []SentTx {
 	w.mu.Lock()
 	defer w.mu.Unlock()

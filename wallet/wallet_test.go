@@ -322,3 +322,67 @@ func TestNoSecretsInLogs(t *testing.T) {
 		}
 	}
 }
+
+// TestBlockTimes checks that coins carry the time of the block that made
+// them and that a sent transaction learns the height and time of the block
+// that confirmed it, from a real chain's headers.
+func TestBlockTimes(t *testing.T) {
+	ctx := context.Background()
+	node := newChainNode(t)
+	alice, _ := newTestWallet(t, node.params, "")
+	bob, _ := newTestWallet(t, node.params, "")
+	b1 := node.mine(node.pubKeyOf(mustAddress(t, alice)))
+	node.mineTo(testMaturity+1, burnKey)
+	snap, err := alice.Sync(ctx, node)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(snap.Coins) != 1 || snap.Coins[0].Height != 1 || snap.Coins[0].BlockTime != int64(b1.Header.Time) {
+		t.Fatalf("coins %+v, want the coinbase of height 1 with time %d", snap.Coins, b1.Header.Time)
+	}
+	d, err := alice.CreateTransaction(ctx, node, Payment{To: mustAddress(t, bob), Amount: flt(1), FeeRate: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := alice.Send(ctx, node, d); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := alice.Sync(ctx, node); err != nil {
+		t.Fatal(err)
+	}
+	if h := alice.History(); len(h) != 1 || !h[0].Pending || h[0].Height != 0 || h[0].BlockTime != 0 {
+		t.Fatalf("pending history %+v", h)
+	}
+	block := node.mine(burnKey)
+	if _, err := alice.Sync(ctx, node); err != nil {
+		t.Fatal(err)
+	}
+	want := node.chain.BestState().Height
+	if h := alice.History(); len(h) != 1 || !h[0].Confirmed || h[0].Height != want || h[0].BlockTime != int64(block.Header.Time) {
+		t.Fatalf("confirmed history %+v, want height %d time %d", h, want, block.Header.Time)
+	}
+	bobSnap, err := bob.Sync(ctx, node)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(bobSnap.Coins) != 1 || bobSnap.Coins[0].Height != want || bobSnap.Coins[0].BlockTime != int64(block.Header.Time) {
+		t.Fatalf("bob's coins %+v", bobSnap.Coins)
+	}
+	// A payment confirmed before the wallet kept block times gets them
+	// at the next sync.
+	alice.mu.Lock()
+	alice.state.Sent[0].Height, alice.state.Sent[0].BlockTime = 0, 0
+	alice.mu.Unlock()
+	if _, err := alice.Sync(ctx, node); err != nil {
+		t.Fatal(err)
+	}
+	// The height and time are saved with the wallet.
+	reopened, err := Open(alice.Path(), node.params, []byte("correct horse"), testOpts()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reopened.Close()
+	if h := reopened.History(); len(h) != 1 || h[0].Height != want || h[0].BlockTime != int64(block.Header.Time) {
+		t.Fatalf("reopened history %+v", h)
+	}
+}

@@ -124,7 +124,7 @@ here and submitted with sendrawtransaction. The passphrase comes from
 		},
 		{
 			Name:   "history",
-			Usage:  "list the payments sent and the coins received",
+			Usage:  "list the payments sent and the coins received, newest first, with block times",
 			Flags:  walletFlags(),
 			Action: runWalletHistory,
 		},

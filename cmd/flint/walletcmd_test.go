@@ -34,7 +34,7 @@ func (n *fakeWalletNode) ListUnspent(ctx context.Context, addrs []string) ([]wal
 		}
 		if n.hasCoin && pk == n.coinTo {
 			out = append(out, wallet.Unspent{OutPoint: chain.OutPoint{TxID: chain.Hash{1}}, Value: 50 * chain.UnitsPerFLT,
-				PubKey: pk, Height: 1, Coinbase: true, Confirmations: 200})
+				PubKey: pk, Height: 1, Coinbase: true, Confirmations: 200, BlockTime: 1_700_000_000})
 		}
 	}
 	return out, nil
@@ -46,14 +46,14 @@ func (n *fakeWalletNode) SendRawTransaction(_ context.Context, tx *chain.Tx) (ch
 	return tx.TxID(), nil
 }
 
-// TxStatus says a sent transaction waits in the mempool.
-func (n *fakeWalletNode) TxStatus(_ context.Context, txid chain.Hash) (wallet.TxStatus, error) {
+// TxState says a sent transaction waits in the mempool.
+func (n *fakeWalletNode) TxState(_ context.Context, txid chain.Hash) (wallet.TxState, error) {
 	for _, tx := range n.sent {
 		if tx.TxID() == txid {
-			return wallet.TxInMempool, nil
+			return wallet.TxState{Status: wallet.TxInMempool}, nil
 		}
 	}
-	return wallet.TxUnknown, nil
+	return wallet.TxState{}, nil
 }
 
 // runWallet runs "flint wallet ARGS..." with stdout captured and stdin
@@ -129,11 +129,12 @@ func TestWalletCommands(t *testing.T) {
 		t.Fatalf("history --json: %v\n%s", err, out)
 	}
 	if h := history[0]; h["kind"] != "received" || h["confirmations"] != float64(200) || h["status"] != "confirmed" ||
-		h["amount"] != "50.00000000" || h["address"] != created.Address {
+		h["amount"] != "50.00000000" || h["address"] != created.Address || h["time"] != float64(1_700_000_000) ||
+		h["blockheight"] != float64(1) {
 		t.Fatalf("history --json entry: %v", h)
 	}
 	out, err = runWallet(t, args("history")...)
-	if want := "received 50.00000000 FLT  200 confirmations  " + created.Address + "  " + (chain.Hash{1}).String() + "\n"; err != nil || out != want {
+	if want := "2023-11-14T22:13:20Z  received 50.00000000 FLT  200 confirmations  " + created.Address + "  " + (chain.Hash{1}).String() + "\n"; err != nil || out != want {
 		t.Fatalf("history = %q, %v; want %q", out, err, want)
 	}
 	out, err = runWallet(t, args("list-unspent", "--json")...)
@@ -247,5 +248,56 @@ func TestDevWalletIgnoresPassphraseEnv(t *testing.T) {
 	t.Setenv(walletPassphraseEnv, "correct horse battery staple")
 	if out, err := runWallet(t, "balance", "--network", "regtest", "--wallet", path, "--log.level", "error"); err != nil || !strings.Contains(out, "confirmed:") {
 		t.Fatalf("dev wallet with $%s set: %v\n%s", walletPassphraseEnv, err, out)
+	}
+}
+
+// TestHistoryOrder checks that history lists what is in no block first,
+// then by block height from the tip down, then dropped payments, with the
+// block's time on every row in a block.
+func TestHistoryOrder(t *testing.T) {
+	recv := func(txid byte, height, conf uint32, blockTime int64) wallet.Coin {
+		return wallet.Coin{Unspent: wallet.Unspent{OutPoint: chain.OutPoint{TxID: chain.Hash{txid}}, Value: 1000,
+			Height: height, Confirmations: conf, BlockTime: blockTime}, Branch: wallet.ReceiveBranch}
+	}
+	sent := []wallet.SentTx{ // oldest first, as the wallet keeps them
+		{TxID: chain.Hash{0xd}, Time: 150, Confirmed: true}, // confirmed before block times were kept
+		{TxID: chain.Hash{0xc}, Time: 300},                  // dropped
+		{TxID: chain.Hash{0xa}, Time: 490, Confirmed: true, Height: 5, BlockTime: 500},
+		{TxID: chain.Hash{0xb}, Time: 700, Pending: true},
+	}
+	snap := &wallet.Snapshot{Height: 9, Coins: []wallet.Coin{
+		recv(3, 3, 7, 300),
+		recv(0xb, 0, 0, 0), // a payment to itself, pending
+		recv(7, 7, 3, 700),
+		{Unspent: wallet.Unspent{OutPoint: chain.OutPoint{TxID: chain.Hash{0xe}}, Height: 8, Confirmations: 2, BlockTime: 800},
+			Branch: wallet.ChangeBranch}, // change: not listed
+	}}
+	type row struct {
+		kind   string
+		txid   byte
+		height uint32
+		time   int64
+	}
+	want := []row{
+		{"sent", 0xb, 0, 700},
+		{"received", 0xb, 0, 700},
+		{"received", 7, 7, 700},
+		{"sent", 0xa, 5, 500},
+		{"received", 3, 3, 300},
+		{"sent", 0xd, 0, 150},
+		{"sent", 0xc, 0, 300},
+	}
+	got := historyEntries(sent, snap)
+	if len(got) != len(want) {
+		t.Fatalf("%d entries, want %d: %+v", len(got), len(want), got)
+	}
+	for i, w := range want {
+		g := got[i]
+		if g.Kind != w.kind || g.TxID != (chain.Hash{w.txid}) || g.BlockHeight != w.height || g.Time != w.time {
+			t.Errorf("entry %d: %s %x height %d time %d; want %+v", i, g.Kind, g.TxID[0], g.BlockHeight, g.Time, w)
+		}
+	}
+	if c := got[3].Confirmations; c == nil || *c != 5 {
+		t.Errorf("the confirmed payment at height 5 of 9 has confirmations %v, want 5", c)
 	}
 }

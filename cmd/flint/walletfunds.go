@@ -1,8 +1,11 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
+	"slices"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -32,7 +35,7 @@ func printBalance(out io.Writer, b wallet.Balance) error {
 }
 
 // historyEntry is one line of history. In JSON every field has one type:
-// amounts are decimal strings of FLT, counts and heights numbers.
+// amounts are decimal strings of FLT, counts, heights and times numbers.
 type historyEntry struct {
 	Kind    string        `json:"kind"` // "sent" or "received"
 	TxID    chain.Hash    `json:"txid"`
@@ -43,10 +46,15 @@ type historyEntry struct {
 	// spendable from MatureHeight) or "dropped" (a payment the node no
 	// longer holds).
 	Status string `json:"status"`
-	// Confirmations is known for received coins only.
+	// Confirmations and BlockHeight are set once the transaction is in a
+	// block whose height the wallet knows.
 	Confirmations *uint32 `json:"confirmations,omitempty"`
+	BlockHeight   uint32  `json:"blockheight,omitempty"`
 	MatureHeight  uint32  `json:"mature_height,omitempty"`
-	Time          int64   `json:"time,omitempty"`
+	// Time is in unix seconds: the time of the block holding the
+	// transaction or, for a payment in no block, when the wallet
+	// broadcast it. Omitted when not known.
+	Time int64 `json:"time,omitempty"`
 }
 
 // Statuses of history entries and unspent outputs.
@@ -70,6 +78,18 @@ func (h historyEntry) statusText() string {
 	return h.Status
 }
 
+// historyTimeLayout is how history prints a time for people: RFC 3339 in
+// UTC, one width for every line.
+const historyTimeLayout = "2006-01-02T15:04:05Z"
+
+// timeText is the entry's time for people, or a dash when not known.
+func (h historyEntry) timeText() string {
+	if h.Time == 0 {
+		return fmt.Sprintf("%-*s", len(historyTimeLayout), "-")
+	}
+	return time.Unix(h.Time, 0).UTC().Format(historyTimeLayout)
+}
+
 func runWalletHistory(ctx *cli.Context) error {
 	return walletOp{sync: true, run: func(s *walletSession) (walletOutput, error) {
 		entries := historyEntries(s.wallet.History(), s.snap)
@@ -79,7 +99,7 @@ func runWalletHistory(ctx *cli.Context) error {
 				if h.Kind == "sent" {
 					fee = "  fee " + h.Fee.String()
 				}
-				fmt.Fprintf(out, "%-8s %s FLT%s  %s  %s  %s\n", h.Kind, h.Amount, fee, h.statusText(), h.Address, h.TxID)
+				fmt.Fprintf(out, "%s  %-8s %s FLT%s  %s  %s  %s\n", h.timeText(), h.Kind, h.Amount, fee, h.statusText(), h.Address, h.TxID)
 			}
 			return nil
 		}}, nil
@@ -87,19 +107,29 @@ func runWalletHistory(ctx *cli.Context) error {
 }
 
 // historyEntries merges the payments the wallet sent with the coins it
-// received and still holds.
+// received and still holds, newest first: what is in no block yet, then
+// by block height from the tip down, then the payments the node dropped.
 func historyEntries(sent []wallet.SentTx, snap *wallet.Snapshot) []historyEntry {
 	entries := []historyEntry{}
+	broadcast := make(map[chain.Hash]int64, len(sent))
 	for _, s := range sent {
-		status := statusDropped
+		broadcast[s.TxID] = s.Time
+		h := historyEntry{Kind: "sent", TxID: s.TxID, Address: s.To, Amount: s.Amount, Fee: s.Fee,
+			Status: statusDropped, Time: s.Time}
 		switch {
 		case s.Pending:
-			status = statusUnconfirmed
+			h.Status = statusUnconfirmed
 		case s.Confirmed:
-			status = statusConfirmed
+			h.Status = statusConfirmed
+			if s.BlockTime != 0 {
+				h.Time = s.BlockTime
+			}
+			if s.Height != 0 && s.Height <= snap.Height {
+				conf := snap.Height - s.Height + 1
+				h.Confirmations, h.BlockHeight = &conf, s.Height
+			}
 		}
-		entries = append(entries, historyEntry{Kind: "sent", TxID: s.TxID, Address: s.To, Amount: s.Amount,
-			Fee: s.Fee, Status: status, Time: s.Time})
+		entries = append(entries, h)
 	}
 	// The node reports unspent outputs only: money received and still
 	// held. Change is not income and is left out.
@@ -107,11 +137,41 @@ func historyEntries(sent []wallet.SentTx, snap *wallet.Snapshot) []historyEntry 
 		if c.Branch != wallet.ReceiveBranch {
 			continue
 		}
-		entries = append(entries, historyEntry{Kind: "received", TxID: c.OutPoint.TxID, Address: c.Address,
+		h := historyEntry{Kind: "received", TxID: c.OutPoint.TxID, Address: c.Address,
 			Amount: wallet.Amount(c.Value), Status: coinStatus(c), Confirmations: &c.Confirmations,
-			MatureHeight: c.MatureHeight})
+			MatureHeight: c.MatureHeight, Time: c.BlockTime}
+		if c.Confirmations > 0 {
+			h.BlockHeight = c.Height
+		} else {
+			h.Time = broadcast[c.OutPoint.TxID] // a payment to itself, not yet mined
+		}
+		entries = append(entries, h)
 	}
+	// Sent payments are oldest first: reversed, the stable sort keeps the
+	// newest first among equals.
+	slices.Reverse(entries[:len(sent)])
+	slices.SortStableFunc(entries, func(a, b historyEntry) int {
+		if c := cmp.Compare(historyRank(a), historyRank(b)); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(b.BlockHeight, a.BlockHeight); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.Time, a.Time)
+	})
 	return entries
+}
+
+// historyRank orders the groups of history: unconfirmed (the newest),
+// then in a block, then dropped.
+func historyRank(h historyEntry) int {
+	switch h.Status {
+	case statusUnconfirmed:
+		return 0
+	case statusDropped:
+		return 2
+	}
+	return 1
 }
 
 // coinStatus is a coin's status: immature, unconfirmed or confirmed.

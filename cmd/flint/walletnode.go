@@ -47,6 +47,7 @@ func (n rpcWalletNode) ListUnspent(ctx context.Context, addresses []string) ([]w
 				Height:        u.Height,
 				Coinbase:      u.Coinbase,
 				Confirmations: u.Confirmations,
+				BlockTime:     u.BlockTime,
 			}
 			copy(w.PubKey[:], u.PubKey)
 			out = append(out, w)
@@ -74,19 +75,19 @@ func (n rpcWalletNode) SendRawTransaction(ctx context.Context, tx *chain.Tx) (ch
 	return n.client.SendRawTransaction(ctx, tx)
 }
 
-// TxStatus asks getrawtransaction where the node holds txid.
-func (n rpcWalletNode) TxStatus(ctx context.Context, txid chain.Hash) (wallet.TxStatus, error) {
+// TxState asks getrawtransaction where the node holds txid.
+func (n rpcWalletNode) TxState(ctx context.Context, txid chain.Hash) (wallet.TxState, error) {
 	r, err := n.client.GetRawTransactionVerbose(ctx, txid)
 	var rerr *rpc.Error
 	switch {
 	case errors.As(err, &rerr) && rerr.Code == rpc.CodeInvalidAddressOrKey:
-		return wallet.TxUnknown, nil // neither in a block nor in the mempool
+		return wallet.TxState{}, nil // neither in a block nor in the mempool
 	case err != nil:
-		return wallet.TxUnknown, err
+		return wallet.TxState{}, err
 	case r.InMempool:
-		return wallet.TxInMempool, nil
+		return wallet.TxState{Status: wallet.TxInMempool}, nil
 	case r.BlockHash != nil && r.Confirmations > 0:
-		return wallet.TxConfirmed, nil
+		return wallet.TxState{Status: wallet.TxConfirmed, Height: r.Height, BlockTime: r.BlockTime}, nil
 	}
-	return wallet.TxUnknown, nil
+	return wallet.TxState{}, nil
 }
