@@ -146,6 +146,80 @@ func TestWalletPayment(t *testing.T) {
 	node.wait(t, 10*time.Second)
 }
 
+// TestWalletSweepAndSubtractFee pays with the fee taken from the amount
+// and then sweeps a wallet, against a real regtest node process, checking
+// both balances to the unit.
+func TestWalletSweepAndSubtractFee(t *testing.T) {
+	dir := t.TempDir()
+	rpcAddr := freePort(t)
+	node := start(t, "node", "--network", "regtest", "--p2p.off", "--datadir", dir, "--rpc.addr", rpcAddr)
+	t.Setenv("FLINT_WALLET_PASSPHRASE", "a passphrase for the e2e walk")
+	r := []string{"--network", "regtest", "--datadir", dir, "--rpc.url", rpcAddr}
+	rpcCall := func(args ...string) string { return flint(t, append(append([]string{"rpc"}, r...), args...)...) }
+	walletArgs := func(sub string, args ...string) []string {
+		return append(append([]string{"wallet", sub}, r...), args...)
+	}
+	walletCmd := func(sub string, args ...string) string { return flint(t, walletArgs(sub, args...)...) }
+	eventually(t, "the node's RPC", func() bool {
+		_, err := tryFlint(append([]string{"rpc"}, append(r, "getblockcount")...)...)
+		return err == nil
+	})
+	alice, bob, carol := dir+"/alice.flw", dir+"/bob.flw", dir+"/carol.flw"
+	for _, w := range []string{alice, bob, carol} {
+		walletCmd("create", "--wallet", w, "--yes")
+	}
+	bobAddr := walletCmd("address", "--wallet", bob)
+	third := chain.EncodeAddress(chain.RegTestParams(), testKey())
+	subsidy := chain.RegTestParams().CalcBlockSubsidy(1)
+
+	if _, err := tryFlint(walletArgs("send", "--wallet", carol, "--to", bobAddr, "--all", "--yes")...); err == nil ||
+		!strings.Contains(err.Error(), "nothing to send: the wallet has no spendable coins") {
+		t.Fatalf("sweeping an empty wallet: %v", err)
+	}
+
+	// 101 blocks: two coinbases spendable in the next block.
+	rpcCall("generatetoaddress", "101", walletCmd("address", "--wallet", alice))
+	type sendJSON struct {
+		Amount wallet.Amount `json:"amount"`
+		Fee    wallet.Amount `json:"fee"`
+		Change wallet.Amount `json:"change"`
+	}
+	var paid sendJSON
+	out := walletCmd("send", "--wallet", alice, "--to", bobAddr, "--amount", "10", "--subtract-fee", "--fee-rate", "2", "--yes", "--json")
+	if err := json.Unmarshal([]byte(out), &paid); err != nil {
+		t.Fatalf("send --json: %v in %q", err, out)
+	}
+	ten := 10 * uint64(chain.UnitsPerFLT)
+	if uint64(paid.Fee) != 2*191 || uint64(paid.Amount) != ten-uint64(paid.Fee) {
+		t.Fatalf("send --subtract-fee: %+v, want 10 FLT less a fee of 382 units", paid)
+	}
+	rpcCall("generatetoaddress", "1", third) // a third coinbase matures
+	if got := balance(t, walletCmd("balance", "--wallet", alice, "--json")); got.Confirmed != 3*subsidy-ten || got.Unconfirmed != 0 {
+		t.Fatalf("Alice after paying 10 FLT, fee included: %+v, want %d confirmed", got, 3*subsidy-ten)
+	}
+	if got := balance(t, walletCmd("balance", "--wallet", bob, "--json")); got.Confirmed != ten-uint64(paid.Fee) {
+		t.Fatalf("Bob: %+v, want %d", got, ten-uint64(paid.Fee))
+	}
+
+	var swept sendJSON
+	out = walletCmd("send", "--wallet", alice, "--to", bobAddr, "--all", "--fee-rate", "2", "--yes", "--json")
+	if err := json.Unmarshal([]byte(out), &swept); err != nil {
+		t.Fatalf("send --all --json: %v in %q", err, out)
+	}
+	if uint64(swept.Amount)+uint64(swept.Fee) != 3*subsidy-ten || swept.Change != 0 {
+		t.Fatalf("send --all: %+v, want %d in all, no change", swept, 3*subsidy-ten)
+	}
+	rpcCall("generatetoaddress", "1", third) // a fourth coinbase matures
+	if got := balance(t, walletCmd("balance", "--wallet", alice, "--json")); got.Confirmed != subsidy || got.Unconfirmed != 0 {
+		t.Fatalf("Alice after the sweep: %+v, want only the newly matured %d", got, subsidy)
+	}
+	if got := balance(t, walletCmd("balance", "--wallet", bob, "--json")); got.Confirmed != ten-uint64(paid.Fee)+uint64(swept.Amount) {
+		t.Fatalf("Bob after the sweep: %+v, want %d", got, ten-uint64(paid.Fee)+uint64(swept.Amount))
+	}
+	flint(t, append(append([]string{"rpc"}, r...), "stop")...)
+	node.wait(t, 10*time.Second)
+}
+
 // historyRow is one element of flint wallet history --json.
 type historyRow struct {
 	Kind        string        `json:"kind"`

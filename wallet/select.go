@@ -1,6 +1,7 @@
 package wallet
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -48,8 +49,11 @@ var ErrOnlyImmature = errors.New("the only funds are immature coinbase outputs")
 // InsufficientFundsError says how much a payment lacks.
 type InsufficientFundsError struct {
 	// Amount is the payment and Fee the fee of spending every spendable
-	// coin to it.
+	// coin to it (zero when the fee comes out of the amount).
 	Amount, Fee Amount
+	// FeeFromAmount is set for a payment whose fee comes out of its
+	// amount, and All for a sweep of every spendable coin.
+	FeeFromAmount, All bool
 	// Spendable is what the wallet can spend now; Missing what it lacks.
 	Spendable, Missing Amount
 	// Immature is mining rewards not yet spendable, and MatureHeight the
@@ -64,8 +68,17 @@ func (e *InsufficientFundsError) Error() string {
 		return fmt.Sprintf("the only funds are immature coinbase outputs (%s FLT); the first can be spent at height %d",
 			e.Immature, e.MatureHeight)
 	}
-	s := fmt.Sprintf("insufficient funds: sending %s FLT with a fee of %s FLT needs %s FLT but the wallet can spend %s FLT, so %s FLT is missing",
-		e.Amount, e.Fee, e.Amount+e.Fee, e.Spendable, e.Missing)
+	var s string
+	switch {
+	case e.All:
+		s = "nothing to send: the wallet has no spendable coins"
+	case e.FeeFromAmount:
+		s = fmt.Sprintf("insufficient funds: sending %s FLT with the fee taken from it but the wallet can spend %s FLT, so %s FLT is missing",
+			e.Amount, e.Spendable, e.Missing)
+	default:
+		s = fmt.Sprintf("insufficient funds: sending %s FLT with a fee of %s FLT needs %s FLT but the wallet can spend %s FLT, so %s FLT is missing",
+			e.Amount, e.Fee, e.Amount+e.Fee, e.Spendable, e.Missing)
+	}
 	if e.Immature > 0 {
 		s += fmt.Sprintf(" (%s FLT of mining rewards matures from height %d)", e.Immature, e.MatureHeight)
 	}
@@ -269,3 +282,118 @@ func (e *TooManyInputsError) Error() string {
 
 // Is makes errors.Is match ErrTooManyInputs.
 func (e *TooManyInputsError) Is(target error) bool { return target == ErrTooManyInputs }
+
+// ErrDustAfterFee is matched (errors.Is) by a *DustAfterFeeError.
+var ErrDustAfterFee = errors.New("the amount less the fee is below the dust limit")
+
+// DustAfterFeeError says that a payment whose fee comes out of its amount
+// (or a sweep of the whole balance) would leave the payee less than
+// DustLimit.
+type DustAfterFeeError struct {
+	// Amount is what the fee comes out of, Fee the fee.
+	Amount, Fee Amount
+	// All is set for a sweep of every spendable coin.
+	All bool
+}
+
+// Error returns one sentence a user can act on.
+func (e *DustAfterFeeError) Error() string {
+	what := fmt.Sprintf("sending %s FLT", e.Amount)
+	if e.All {
+		what = fmt.Sprintf("sending all %s FLT the wallet can spend", e.Amount)
+	}
+	if e.Fee >= e.Amount {
+		return fmt.Sprintf("%s with the fee taken from it leaves nothing: the fee is %s FLT", what, e.Fee)
+	}
+	return fmt.Sprintf("%s with the fee of %s FLT taken from it leaves %s FLT, below the dust limit of %s FLT",
+		what, e.Fee, e.Amount-e.Fee, Amount(DustLimit))
+}
+
+// Is makes errors.Is match ErrDustAfterFee.
+func (e *DustAfterFeeError) Is(target error) bool { return target == ErrDustAfterFee }
+
+// largestFirst returns the indexes of values from the largest value down.
+func largestFirst(values []uint64) []int {
+	order := make([]int, len(values))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(values[b], values[a]) })
+	return order
+}
+
+// selectAll spends every coin to one output without change, the fee taken
+// from their sum, and returns the selection and what the payee receives.
+func selectAll(values []uint64, feeRate uint64) (selection, uint64, error) {
+	if len(values) == 0 {
+		return selection{}, 0, &InsufficientFundsError{All: true}
+	}
+	idx := largestFirst(values)
+	var total uint64
+	for _, v := range values {
+		total += v
+	}
+	if txSize(len(idx), 1) > chain.MaxTxSize {
+		fit := maxInputs(1)
+		var most uint64
+		for _, i := range idx[:fit] {
+			most += values[i]
+		}
+		return selection{}, 0, &TooManyInputsError{Amount: Amount(total), Spendable: Amount(total), Inputs: fit,
+			MaxSend: Amount(most - min(most, feeRate*uint64(txSize(fit, 1))))}
+	}
+	fee := feeRate * uint64(txSize(len(idx), 1))
+	if fee >= total || total-fee < DustLimit {
+		return selection{}, 0, &DustAfterFeeError{Amount: Amount(total), Fee: Amount(fee), All: true}
+	}
+	return selection{Indexes: idx, Total: total, Fee: fee}, total - fee, nil
+}
+
+// selectSubtractFee chooses coins, largest first, until they cover amount
+// alone, and takes the fee from the payee's output: the payee receives
+// amount less the fee and the change is what the coins hold beyond amount.
+// Change below DustLimit is not made and goes to the payee instead. It
+// returns the selection and what the payee receives.
+func selectSubtractFee(values []uint64, amount, feeRate uint64) (selection, uint64, error) {
+	var total uint64
+	for _, v := range values {
+		total += v
+	}
+	if total < amount {
+		return selection{}, 0, &InsufficientFundsError{Amount: Amount(amount), FeeFromAmount: true,
+			Spendable: Amount(total), Missing: Amount(amount - total)}
+	}
+	var idx []int
+	var sum uint64
+	for _, i := range largestFirst(values) {
+		if txSize(len(idx)+1, 2) > chain.MaxTxSize {
+			return selection{}, 0, &TooManyInputsError{Amount: Amount(amount), Spendable: Amount(total), Inputs: len(idx),
+				MaxSend: Amount(sum - min(sum, feeRate*uint64(txSize(len(idx), 1))))}
+		}
+		idx = append(idx, i)
+		sum += values[i]
+		if sum >= amount {
+			break
+		}
+	}
+	sel := selection{Indexes: idx, Total: sum}
+	if change := sum - amount; change >= DustLimit {
+		sel.Fee, sel.Change = feeRate*uint64(txSize(len(idx), 2)), change
+	} else {
+		sel.Fee = feeRate * uint64(txSize(len(idx), 1))
+	}
+	if sel.Fee >= amount || amount-sel.Fee < DustLimit {
+		return selection{}, 0, &DustAfterFeeError{Amount: Amount(amount), Fee: Amount(sel.Fee)}
+	}
+	return sel, sum - sel.Change - sel.Fee, nil
+}
+
+// maxInputs returns how many signed inputs fit in one transaction with
+// nOut outputs.
+func maxInputs(nOut int) int {
+	n := (chain.MaxTxSize - txSize(0, nOut)) / signedInSize
+	for n > 0 && txSize(n, nOut) > chain.MaxTxSize {
+		n--
+	}
+	return n
+}

@@ -219,3 +219,50 @@ func TestInsufficientFundsBeforeTooManyInputs(t *testing.T) {
 		t.Fatalf("message\n%s\nwant\n%s", err, want)
 	}
 }
+
+func TestSelectSubtractFee(t *testing.T) {
+	fee11, fee12 := uint64(txSize(1, 1)), uint64(txSize(1, 2))
+	tests := []struct {
+		name                    string
+		values                  []uint64
+		amount                  uint64
+		wantPayee, wantFee, chg uint64
+		err                     error
+	}{
+		{name: "change", values: []uint64{500_000}, amount: 100_000, wantPayee: 100_000 - fee12, wantFee: fee12, chg: 400_000},
+		{name: "exact, no change", values: []uint64{100_000}, amount: 100_000, wantPayee: 100_000 - fee11, wantFee: fee11},
+		{name: "remainder below dust goes to the payee", values: []uint64{100_999}, amount: 100_000, wantPayee: 100_999 - fee11, wantFee: fee11},
+		{name: "two coins", values: []uint64{60_000, 50_000}, amount: 100_000, wantPayee: 100_000 - uint64(txSize(2, 2)), wantFee: uint64(txSize(2, 2)), chg: 10_000},
+		{name: "insufficient", values: []uint64{50_000}, amount: 100_000, err: ErrInsufficientFunds},
+		{name: "dust after the fee", values: []uint64{5_000}, amount: 1_100, err: ErrDustAfterFee},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sel, payee, err := selectSubtractFee(tt.values, tt.amount, 1)
+			if tt.err != nil {
+				if !errors.Is(err, tt.err) {
+					t.Fatalf("err = %v, want %v", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if payee != tt.wantPayee || sel.Fee != tt.wantFee || sel.Change != tt.chg || payee+sel.Fee+sel.Change != sel.Total {
+				t.Fatalf("payee %d fee %d change %d total %d; want %d, %d, %d", payee, sel.Fee, sel.Change, sel.Total, tt.wantPayee, tt.wantFee, tt.chg)
+			}
+		})
+	}
+}
+
+func TestSelectAllTooManyInputs(t *testing.T) {
+	_, _, err := selectAll(manyCoins(2000), 1)
+	var tmi *TooManyInputsError
+	if !errors.As(err, &tmi) || tmi.Inputs != 989 {
+		t.Fatalf("err = %v, want a *TooManyInputsError naming 989 inputs", err)
+	}
+	sel, payee, err := selectAll(manyCoins(989), 1)
+	if err != nil || len(sel.Indexes) != 989 || sel.Change != 0 || payee != 989*100_000_000-uint64(txSize(989, 1)) {
+		t.Fatalf("989 coins: %d inputs, payee %d, %v", len(sel.Indexes), payee, err)
+	}
+}

@@ -18,10 +18,21 @@ type Payment struct {
 	// To is the payee's address on the wallet's network.
 	To string
 	// Amount is what the payee receives; it must be at least DustLimit.
+	// With SubtractFee the fee comes out of it; with All it must be zero.
 	Amount Amount
 	// FeeRate is in base units per byte; zero asks the node for an
 	// estimate for DefaultFeeTarget blocks.
 	FeeRate uint64
+	// SubtractFee takes the fee from Amount, as Bitcoin Core's
+	// subtractfeefromamount: the wallet spends Amount and the payee
+	// receives Amount less the fee. When the coins it spends leave less
+	// than DustLimit beyond Amount, that remainder goes to the payee
+	// rather than to a change output.
+	SubtractFee bool
+	// All sweeps every spendable coin (confirmed, and the unconfirmed
+	// change of the wallet's own payments) to To in one transaction
+	// without change; the payee receives their sum less the fee.
+	All bool
 }
 
 // Draft is a signed transaction not yet broadcast, with what a user
@@ -31,9 +42,14 @@ type Draft struct {
 	Tx *chain.Tx
 	// TxID is Tx's txid.
 	TxID chain.Hash
-	// To and Amount repeat the payment.
+	// To is the payee and Amount what the payee receives: the payment's
+	// amount, or with FeeFromAmount, what is left of it (or of the whole
+	// balance) after the fee.
 	To     string
 	Amount Amount
+	// FeeFromAmount is set when the fee came out of the amount
+	// (Payment.SubtractFee or Payment.All).
+	FeeFromAmount bool
 	// Fee is what the inputs hold beyond the outputs, FeeRate the rate it
 	// was computed at and Size the serialised size it was computed on.
 	Fee     Amount
@@ -53,20 +69,25 @@ type Draft struct {
 // broadcasting it or changing the wallet file. It syncs with the node
 // first. The errors are single sentences: an address of another network
 // or a bad checksum (wrapping chain.ErrInvalidAddress), an amount below
-// DustLimit, a fee rate above MaxFeeRate, insufficient funds (an
-// *InsufficientFundsError, which says how much is missing), funds that
-// are all immature (ErrOnlyImmature), or funds that would cover the
-// payment in more coins than one transaction holds (a
+// DustLimit, an amount given with All, a fee rate above MaxFeeRate,
+// insufficient funds (an *InsufficientFundsError, which says how much is
+// missing, or for All that there is nothing to send), funds that are all
+// immature (ErrOnlyImmature), an amount the fee would leave below
+// DustLimit with SubtractFee or All (ErrDustAfterFee), or funds that
+// would cover the payment in more coins than one transaction holds (a
 // *TooManyInputsError, which suggests consolidating).
 func (w *Wallet) CreateTransaction(ctx context.Context, node Node, p Payment) (*Draft, error) {
 	payee, err := chain.DecodeAddress(w.params, p.To)
 	if err != nil {
 		return nil, fmt.Errorf("pay to %q: %w", p.To, err)
 	}
-	if p.Amount < DustLimit {
+	switch {
+	case p.All && p.Amount != 0:
+		return nil, errors.New("an amount cannot be given when sending all the wallet's coins")
+	case p.All:
+	case p.Amount < DustLimit:
 		return nil, fmt.Errorf("amount %s FLT is below the dust limit of %s FLT", p.Amount, Amount(DustLimit))
-	}
-	if p.Amount > chain.MaxMoney {
+	case p.Amount > chain.MaxMoney:
 		return nil, fmt.Errorf("amount %s FLT is above the supply limit", p.Amount)
 	}
 	feeRate := p.FeeRate
@@ -103,7 +124,16 @@ func (w *Wallet) CreateTransaction(ctx context.Context, node Node, p Payment) (*
 		spendable = append(spendable, c)
 		values = append(values, c.Value)
 	}
-	sel, err := selectCoins(values, uint64(p.Amount), feeRate)
+	var sel selection
+	payAmount := uint64(p.Amount)
+	switch {
+	case p.All:
+		sel, payAmount, err = selectAll(values, feeRate)
+	case p.SubtractFee:
+		sel, payAmount, err = selectSubtractFee(values, uint64(p.Amount), feeRate)
+	default:
+		sel, err = selectCoins(values, uint64(p.Amount), feeRate)
+	}
 	if err != nil {
 		var ife *InsufficientFundsError
 		if errors.As(err, &ife) {
@@ -112,7 +142,8 @@ func (w *Wallet) CreateTransaction(ctx context.Context, node Node, p Payment) (*
 		return nil, err
 	}
 
-	d := &Draft{To: p.To, Amount: p.Amount, Fee: Amount(sel.Fee), FeeRate: feeRate, Change: Amount(sel.Change)}
+	d := &Draft{To: p.To, Amount: Amount(payAmount), FeeFromAmount: p.All || p.SubtractFee,
+		Fee: Amount(sel.Fee), FeeRate: feeRate, Change: Amount(sel.Change)}
 	tx := &chain.Tx{Version: 1}
 	spent := make([]chain.TxOut, 0, len(sel.Indexes))
 	for _, i := range sel.Indexes {
@@ -121,7 +152,7 @@ func (w *Wallet) CreateTransaction(ctx context.Context, node Node, p Payment) (*
 		tx.Inputs = append(tx.Inputs, chain.TxIn{Prev: c.OutPoint})
 		spent = append(spent, chain.TxOut{Value: c.Value, PubKey: c.PubKey})
 	}
-	tx.Outputs = append(tx.Outputs, chain.TxOut{Value: uint64(p.Amount), PubKey: payee})
+	tx.Outputs = append(tx.Outputs, chain.TxOut{Value: payAmount, PubKey: payee})
 	if sel.Change > 0 {
 		d.changeIndex = w.state.NextChange
 		kp := keyPath{ChangeBranch, d.changeIndex}

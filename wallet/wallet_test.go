@@ -386,3 +386,119 @@ func TestBlockTimes(t *testing.T) {
 		t.Fatalf("reopened history %+v", h)
 	}
 }
+
+// TestSweepAndSubtractFee pays with the fee taken from the amount and
+// sweeps a whole wallet on a real chain, checking every balance to the
+// unit, and checks the refusals of each.
+func TestSweepAndSubtractFee(t *testing.T) {
+	ctx := context.Background()
+	node := newChainNode(t)
+	alice, _ := newTestWallet(t, node.params, "")
+	bob, _ := newTestWallet(t, node.params, "")
+	carol, _ := newTestWallet(t, node.params, "")
+	bobAddr, carolAddr := mustAddress(t, bob), mustAddress(t, carol)
+
+	node.mine(node.pubKeyOf(mustAddress(t, alice)))
+	_, err := alice.CreateTransaction(ctx, node, Payment{To: bobAddr, All: true, FeeRate: 10})
+	if !errors.Is(err, ErrOnlyImmature) {
+		t.Fatalf("sweeping immature coins: %v", err)
+	}
+	node.mine(node.pubKeyOf(mustAddress(t, alice)))
+	node.mineTo(testMaturity+2, burnKey) // both coinbases spendable
+	if got := mustBalance(t, alice, node); got != (Balance{Confirmed: flt(100)}) {
+		t.Fatalf("alice: %+v", got)
+	}
+
+	// 10 FLT with the fee taken from it: one 50 FLT coin, 40 FLT change,
+	// and Bob receives 10 FLT less the fee of a one-input, two-output
+	// transaction.
+	d, err := alice.CreateTransaction(ctx, node, Payment{To: bobAddr, Amount: flt(10), FeeRate: 10, SubtractFee: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fee := Amount(10 * txSize(1, 2))
+	if d.Fee != fee || d.Amount != flt(10)-fee || d.Change != flt(40) || !d.FeeFromAmount || len(d.Tx.Outputs) != 2 {
+		t.Fatalf("subtract-fee draft: amount %d fee %d change %d outputs %d", d.Amount, d.Fee, d.Change, len(d.Tx.Outputs))
+	}
+	if _, err := alice.Send(ctx, node, d); err != nil {
+		t.Fatal(err)
+	}
+	node.mine(burnKey)
+	if got := mustBalance(t, alice, node); got != (Balance{Confirmed: flt(90)}) {
+		t.Fatalf("alice after paying 10 FLT fee included: %+v", got)
+	}
+	if got := mustBalance(t, bob, node); got != (Balance{Confirmed: flt(10) - fee}) {
+		t.Fatalf("bob: %+v, want %d", got, flt(10)-fee)
+	}
+	if h := alice.History(); h[0].Amount != flt(10)-fee || h[0].Fee != fee {
+		t.Fatalf("history records %+v", h[0])
+	}
+
+	// A small payment to Carol, then the refusals.
+	d, err = alice.CreateTransaction(ctx, node, Payment{To: carolAddr, Amount: 1500, FeeRate: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := alice.Send(ctx, node, d); err != nil {
+		t.Fatal(err)
+	}
+	node.mine(burnKey)
+	aliceTotal := flt(90) - 1500 - d.Fee
+	sent := node.sent
+	refusals := []struct {
+		name string
+		w    *Wallet
+		p    Payment
+		want string
+		is   error
+	}{
+		{"amount below the fee", alice, Payment{To: bobAddr, Amount: 1500, FeeRate: 10, SubtractFee: true},
+			"sending 0.00001500 FLT with the fee taken from it leaves nothing: the fee is 0.00001910 FLT", ErrDustAfterFee},
+		{"dust after the fee", alice, Payment{To: bobAddr, Amount: 2000, FeeRate: 10, SubtractFee: true},
+			"sending 0.00002000 FLT with the fee of 0.00001910 FLT taken from it leaves 0.00000090 FLT, below the dust limit of 0.00001000 FLT", ErrDustAfterFee},
+		{"above the balance", alice, Payment{To: bobAddr, Amount: flt(100), FeeRate: 10, SubtractFee: true},
+			"insufficient funds: sending 100.00000000 FLT with the fee taken from it but the wallet can spend " +
+				aliceTotal.String() + " FLT, so " + (flt(100) - aliceTotal).String() + " FLT is missing", ErrInsufficientFunds},
+		{"sweep of dust", carol, Payment{To: bobAddr, All: true, FeeRate: 10},
+			"sending all 0.00001500 FLT the wallet can spend with the fee taken from it leaves nothing: the fee is 0.00001510 FLT", ErrDustAfterFee},
+		{"amount with all", alice, Payment{To: bobAddr, All: true, Amount: flt(1)},
+			"an amount cannot be given when sending all the wallet's coins", nil},
+	}
+	for _, r := range refusals {
+		t.Run(r.name, func(t *testing.T) {
+			_, err := r.w.CreateTransaction(ctx, node, r.p)
+			if err == nil || err.Error() != r.want || (r.is != nil && !errors.Is(err, r.is)) {
+				t.Fatalf("err = %v\nwant %s", err, r.want)
+			}
+		})
+	}
+	if node.sent != sent {
+		t.Fatal("a refused payment was broadcast")
+	}
+
+	// Alice sweeps her two coins (a 50 FLT coinbase and her change) to
+	// Bob: one output, no change, the fee from the total.
+	d, err = alice.CreateTransaction(ctx, node, Payment{To: bobAddr, All: true, FeeRate: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fee = Amount(10 * txSize(2, 1))
+	if len(d.Tx.Inputs) != 2 || len(d.Tx.Outputs) != 1 || d.Change != 0 || d.Fee != fee || d.Amount != aliceTotal-fee {
+		t.Fatalf("sweep draft: %d inputs %d outputs amount %d fee %d change %d", len(d.Tx.Inputs), len(d.Tx.Outputs), d.Amount, d.Fee, d.Change)
+	}
+	bobBefore := mustBalance(t, bob, node).Confirmed
+	if _, err := alice.Send(ctx, node, d); err != nil {
+		t.Fatal(err)
+	}
+	node.mine(burnKey)
+	if got := mustBalance(t, alice, node); got != (Balance{}) {
+		t.Fatalf("alice after the sweep: %+v", got)
+	}
+	if got := mustBalance(t, bob, node); got != (Balance{Confirmed: bobBefore + aliceTotal - fee}) {
+		t.Fatalf("bob after the sweep: %+v, want %d", got, bobBefore+aliceTotal-fee)
+	}
+	_, err = alice.CreateTransaction(ctx, node, Payment{To: bobAddr, All: true, FeeRate: 10})
+	if !errors.Is(err, ErrInsufficientFunds) || err.Error() != "nothing to send: the wallet has no spendable coins" {
+		t.Fatalf("sweeping an empty wallet: %v", err)
+	}
+}

@@ -51,9 +51,16 @@ var (
 		Required: true,
 	}
 	walletSendAmountFlag = &cli.StringFlag{
-		Name:     "amount",
-		Usage:    "amount in FLT, up to 8 decimals (e.g. 1.5)",
-		Required: true,
+		Name:  "amount",
+		Usage: "amount in FLT, up to 8 decimals (e.g. 1.5); required unless --all",
+	}
+	walletSendAllFlag = &cli.BoolFlag{
+		Name:  "all",
+		Usage: "send every spendable coin, the fee taken from the total, with no change",
+	}
+	walletSubtractFeeFlag = &cli.BoolFlag{
+		Name:  "subtract-fee",
+		Usage: "take the fee from --amount: the recipient receives the amount less the fee",
 	}
 	walletFeeRateFlag = &cli.Uint64Flag{
 		Name:  "fee-rate",
@@ -117,9 +124,17 @@ here and submitted with sendrawtransaction. The passphrase comes from
 			Action: runWalletBalance,
 		},
 		{
-			Name:   "send",
-			Usage:  "pay an address: shows amount, fee and change, and asks to confirm",
-			Flags:  walletFlags(walletSendToFlag, walletSendAmountFlag, walletFeeRateFlag, walletYesFlag),
+			Name:  "send",
+			Usage: "pay an address: shows amount, fee and change, and asks to confirm",
+			Description: `Pays --amount to --to, the fee on top, change to a new address of the
+wallet. --subtract-fee takes the fee from the amount instead: the wallet
+spends the amount and the recipient receives it less the fee (as Bitcoin
+Core's subtractfeefromamount; a remainder below the 1,000-unit dust limit
+goes to the recipient rather than to change). --all sends every spendable
+coin, confirmed and unconfirmed change, with no change output, the fee
+taken from the total; it takes no --amount.`,
+			Flags: walletFlags(walletSendToFlag, walletSendAmountFlag, walletSendAllFlag, walletSubtractFeeFlag,
+				walletFeeRateFlag, walletYesFlag),
 			Action: runWalletSend,
 		},
 		{

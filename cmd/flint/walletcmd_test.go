@@ -170,6 +170,9 @@ func TestWalletCommands(t *testing.T) {
 		{"junk address", args("send", "--yes", "--to", "hello", "--amount", "1"), "invalid address"},
 		{"no confirmation", args("send", "--to", created.Address, "--amount", "1"), "--yes"},
 		{"zero fee rate", args("send", "--yes", "--to", created.Address, "--amount", "1", "--fee-rate", "0"), "--fee-rate"},
+		{"amount and all", args("send", "--yes", "--to", created.Address, "--amount", "1", "--all"),
+			"--amount and --all do not go together: --all sends every spendable coin"},
+		{"no amount", args("send", "--yes", "--to", created.Address), "--amount is required (or --all to send every spendable coin)"},
 	}
 	for _, c := range bad {
 		t.Run(c.name, func(t *testing.T) {

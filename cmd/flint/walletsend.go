@@ -22,11 +22,20 @@ func runWalletSend(ctx *cli.Context) error {
 		if _, err := chain.DecodeAddress(e.params, pay.To); err != nil {
 			return fmt.Errorf("--to: %w", err)
 		}
-		amount, err := wallet.ParseAmount(ctx.String(walletSendAmountFlag.Name))
-		if err != nil {
-			return fmt.Errorf("--amount: %w", err)
+		pay.All = ctx.Bool(walletSendAllFlag.Name)
+		pay.SubtractFee = ctx.Bool(walletSubtractFeeFlag.Name)
+		switch {
+		case pay.All && ctx.IsSet(walletSendAmountFlag.Name):
+			return errors.New("--amount and --all do not go together: --all sends every spendable coin")
+		case !pay.All && !ctx.IsSet(walletSendAmountFlag.Name):
+			return errors.New("--amount is required (or --all to send every spendable coin)")
+		case !pay.All:
+			amount, err := wallet.ParseAmount(ctx.String(walletSendAmountFlag.Name))
+			if err != nil {
+				return fmt.Errorf("--amount: %w", err)
+			}
+			pay.Amount = amount
 		}
-		pay.Amount = amount
 		pay.FeeRate = ctx.Uint64(walletFeeRateFlag.Name)
 		if ctx.IsSet(walletFeeRateFlag.Name) && pay.FeeRate == 0 {
 			return errors.New("--fee-rate must be at least 1 unit per byte")
@@ -43,8 +52,12 @@ func runWalletSend(ctx *cli.Context) error {
 			return walletOutput{}, err
 		}
 		if !yes {
-			fmt.Fprintf(ctx.App.ErrWriter, "Pay        %s FLT\nto         %s\nfee        %s FLT (%d units/byte, %d bytes)\nchange     %s FLT\n",
-				d.Amount, d.To, d.Fee, d.FeeRate, d.Size, d.Change)
+			from := ""
+			if d.FeeFromAmount {
+				from = ", taken from the amount"
+			}
+			fmt.Fprintf(ctx.App.ErrWriter, "Pay        %s FLT\nto         %s\nfee        %s FLT (%d units/byte, %d bytes%s)\nchange     %s FLT\n",
+				d.Amount, d.To, d.Fee, d.FeeRate, d.Size, from, d.Change)
 			answer, err := s.prompt("Send? [y/N] ", false)
 			if err != nil {
 				return walletOutput{}, err
