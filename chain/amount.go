@@ -5,10 +5,47 @@ import (
 	"fmt"
 )
 
-// FormatAmount returns units as a decimal number of FLT with exactly eight
-// places, for example "1.50000000", through integers only.
-func FormatAmount(units uint64) string {
-	return fmt.Sprintf("%d.%08d", units/UnitsPerFLT, units%UnitsPerFLT)
+// Amount is a value in base units; 1 FLT = UnitsPerFLT units. It is signed,
+// as Bitcoin Core's CAmount, so that a difference of two amounts is one
+// too, but no amount parsed or read from JSON is negative or above
+// MaxMoney. It is printed and parsed as a decimal number of FLT with eight
+// places, through integers only, never a float64, so no value is ever
+// rounded.
+type Amount int64
+
+// String returns the amount in FLT with exactly eight decimals, for
+// example "1.50000000" (and "-1.50000000" for a negative difference).
+func (a Amount) String() string {
+	u, sign := uint64(a), ""
+	if a < 0 {
+		u, sign = -uint64(a), "-"
+	}
+	return fmt.Sprintf("%s%d.%08d", sign, u/UnitsPerFLT, u%UnitsPerFLT)
+}
+
+// Units returns the amount in base units, as a transaction output holds
+// them. The caller makes sure the amount is not negative.
+func (a Amount) Units() uint64 { return uint64(a) }
+
+// MarshalJSON writes the amount as a JSON number of FLT with eight
+// decimals, 12.50000000, as Bitcoin Core prints BTC.
+func (a Amount) MarshalJSON() ([]byte, error) { return []byte(a.String()), nil }
+
+// UnmarshalJSON reads a JSON number of FLT, or a string holding one (what
+// wallet files written before amounts were numbers hold), exactly, with
+// ParseAmount's rules: no sign, exponent or ninth decimal, nothing above
+// MaxMoney.
+func (a *Amount) UnmarshalJSON(b []byte) error {
+	s := string(b)
+	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
+		s = s[1 : len(s)-1]
+	}
+	v, err := ParseAmount(s)
+	if err != nil {
+		return err
+	}
+	*a = v
+	return nil
 }
 
 // Amount parsing errors. ParseAmount wraps one of them with the input.
@@ -26,27 +63,29 @@ const (
 	maxMoneyWholeCoins = MaxMoney / UnitsPerFLT
 )
 
-// ParseAmount parses a decimal number of FLT with at most eight decimals,
-// such as "0", "1", "0.5" or "20999999.99999999", into base units, through
-// integers only. It refuses an empty string, signs, exponents, spaces,
-// separators, more than eight decimals, and anything above MaxMoney, each
-// with an error wrapping the matching ErrAmount value and naming the input.
-func ParseAmount(s string) (uint64, error) {
+// ParseAmount parses an amount of zero or more: a decimal number of FLT
+// with at most eight decimals, such as "0", "1", "0.5" or
+// "20999999.99999999", through integers only. It refuses an empty string,
+// signs, exponents, spaces, separators, more than eight decimals, and
+// anything above MaxMoney, each with an error wrapping the matching
+// ErrAmount value and naming the input. It reads fees, balances and RPC
+// values, where zero is an amount like any other.
+func ParseAmount(s string) (Amount, error) {
 	a, err := parseAmount(s, true)
 	if err != nil {
 		return 0, fmt.Errorf("amount %q %w", s, err)
 	}
-	return a, nil
+	return Amount(a), nil
 }
 
-// ParsePositiveAmount is ParseAmount that also refuses zero, for amounts
-// to pay.
-func ParsePositiveAmount(s string) (uint64, error) {
+// ParsePositiveAmount is ParseAmount that also refuses zero
+// (ErrAmountZero), for an amount to pay.
+func ParsePositiveAmount(s string) (Amount, error) {
 	a, err := parseAmount(s, false)
 	if err != nil {
 		return 0, fmt.Errorf("amount %q %w", s, err)
 	}
-	return a, nil
+	return Amount(a), nil
 }
 
 func parseAmount(s string, allowZero bool) (uint64, error) {

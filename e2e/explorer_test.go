@@ -85,7 +85,7 @@ func TestExplorerInBrowser(t *testing.T) {
 		t.Fatalf("page shows %d outputs, RPC %d", len(shown), len(vtx.Vout))
 	}
 	for i, o := range vtx.Vout {
-		if want := chain.FormatAmount(o.Value.Units()) + " FLT"; shown[i] != want {
+		if want := o.Value.String() + " FLT"; shown[i] != want {
 			t.Errorf("output %d: page %q, RPC %q", i, shown[i], want)
 		}
 	}

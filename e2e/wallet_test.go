@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/flint-chain/flint/chain"
-	"github.com/flint-chain/flint/wallet"
 )
 
 // TestWalletPayment mines to a wallet against a real regtest node process,
@@ -53,9 +52,9 @@ func TestWalletPayment(t *testing.T) {
 	// Send 12.5 FLT, then 60 more out of its change (more than any one
 	// coin left); a block mined to a third party confirms both.
 	var sent struct {
-		TxID   chain.Hash    `json:"txid"`
-		Amount wallet.Amount `json:"amount"`
-		Fee    wallet.Amount `json:"fee"`
+		TxID   chain.Hash   `json:"txid"`
+		Amount chain.Amount `json:"amount"`
+		Fee    chain.Amount `json:"fee"`
 	}
 	out := walletCmd("send", "--wallet", alice, "--to", bobAddr, "--amount", "12.5", "--yes", "--json")
 	if err := json.Unmarshal([]byte(out), &sent); err != nil {
@@ -75,8 +74,8 @@ func TestWalletPayment(t *testing.T) {
 		t.Fatalf("Alice with the payment pending: %+v (before %+v)", pending, before)
 	}
 	var second struct {
-		Amount wallet.Amount `json:"amount"`
-		Fee    wallet.Amount `json:"fee"`
+		Amount chain.Amount `json:"amount"`
+		Fee    chain.Amount `json:"fee"`
 	}
 	out = walletCmd("send", "--wallet", alice, "--to", bobAddr, "--amount", "60", "--yes", "--json")
 	if err := json.Unmarshal([]byte(out), &second); err != nil {
@@ -180,9 +179,9 @@ func TestWalletSweepAndSubtractFee(t *testing.T) {
 	// 101 blocks: two coinbases spendable in the next block.
 	rpcCall("generatetoaddress", "101", walletCmd("address", "--wallet", alice))
 	type sendJSON struct {
-		Amount wallet.Amount `json:"amount"`
-		Fee    wallet.Amount `json:"fee"`
-		Change wallet.Amount `json:"change"`
+		Amount chain.Amount `json:"amount"`
+		Fee    chain.Amount `json:"fee"`
+		Change chain.Amount `json:"change"`
 	}
 	var paid sendJSON
 	out := walletCmd("send", "--wallet", alice, "--to", bobAddr, "--amount", "10", "--subtract-fee", "--fee-rate", "2", "--yes", "--json")
@@ -222,11 +221,11 @@ func TestWalletSweepAndSubtractFee(t *testing.T) {
 
 // historyRow is one element of flint wallet history --json.
 type historyRow struct {
-	Kind        string        `json:"kind"`
-	Amount      wallet.Amount `json:"amount"`
-	Status      string        `json:"status"`
-	BlockHeight uint32        `json:"blockheight"`
-	Time        int64         `json:"time"`
+	Kind        string       `json:"kind"`
+	Amount      chain.Amount `json:"amount"`
+	Status      string       `json:"status"`
+	BlockHeight uint32       `json:"blockheight"`
+	Time        int64        `json:"time"`
 }
 
 func walletHistory(t *testing.T, out string) []historyRow {
@@ -246,9 +245,9 @@ type walletBalance struct {
 func balance(t *testing.T, out string) walletBalance {
 	t.Helper()
 	var b struct {
-		Confirmed   wallet.Amount `json:"confirmed"`
-		Unconfirmed wallet.Amount `json:"unconfirmed"`
-		Immature    wallet.Amount `json:"immature"`
+		Confirmed   chain.Amount `json:"confirmed"`
+		Unconfirmed chain.Amount `json:"unconfirmed"`
+		Immature    chain.Amount `json:"immature"`
 	}
 	if err := json.Unmarshal([]byte(out), &b); err != nil {
 		t.Fatalf("balance --json: %v in %q", err, out)

@@ -180,7 +180,7 @@ func (e *Explorer) notFoundPage(r *http.Request) (*view, error) {
 // package escapes.
 var funcs = template.FuncMap{
 	"short":     shortHash,
-	"amount":    func(units uint64) string { return chain.FormatAmount(units) + " FLT" },
+	"amount":    func(units uint64) string { return chain.Amount(units).String() + " FLT" },
 	"num":       formatInt,
 	"bytes":     formatBytes,
 	"utc":       func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },

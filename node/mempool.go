@@ -99,7 +99,7 @@ func (n *Node) wireMempoolRPC(cfg *rpc.Config) {
 		info := rpc.MempoolInfo{Size: mp.Count(), Bytes: mp.Bytes(), Usage: mp.Bytes(), MaxMempool: mp.Policy().MaxPoolBytes,
 			MinFeeRate: (uint64(mp.MinFeeRate()) + 999) / 1000} // per kB to per byte, rounded up
 		for _, d := range mp.Txs() {
-			info.TotalFee += rpc.Amount(d.Fee)
+			info.TotalFee += chain.Amount(d.Fee)
 		}
 		return info
 	}

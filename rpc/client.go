@@ -247,8 +247,8 @@ func (c *Client) ListUnspent(ctx context.Context, address string) ([]Unspent, er
 }
 
 // GetBalance calls getbalance for address (minimum one confirmation).
-func (c *Client) GetBalance(ctx context.Context, address string) (Amount, error) {
-	var a Amount
+func (c *Client) GetBalance(ctx context.Context, address string) (chain.Amount, error) {
+	var a chain.Amount
 	return a, c.Call(ctx, "getbalance", []any{address}, &a)
 }
 

@@ -64,7 +64,7 @@ type TxEventData struct {
 	WTxID chain.Hash `json:"wtxid"`
 	Size  int        `json:"size"`
 	// Fee is set on mempool_added.
-	Fee *Amount `json:"fee,omitempty"`
+	Fee *chain.Amount `json:"fee,omitempty"`
 	// Reason is set on mempool_removed: "confirmed", "conflict",
 	// "expired", "evicted", ... as the mempool says.
 	Reason string `json:"reason,omitempty"`
@@ -100,7 +100,7 @@ func ChainEvent(n chain.Notification) Event {
 // MempoolAddedEvent reports a transaction entering the mempool with its fee
 // in base units.
 func MempoolAddedEvent(tx *chain.Tx, fee uint64) Event {
-	f := Amount(fee)
+	f := chain.Amount(fee)
 	return Event{Type: EventMempoolAdded, Data: TxEventData{TxID: tx.TxID(), WTxID: tx.WTxID(), Size: tx.SerializeSize(), Fee: &f}}
 }
 

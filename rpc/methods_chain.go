@@ -206,7 +206,7 @@ func getBalance(_ context.Context, s *Server, a args) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var total Amount
+	var total chain.Amount
 	for _, u := range utxos {
 		total += u.Amount
 	}
@@ -237,7 +237,7 @@ func (s *Server) unspent(key [32]byte, minConf, maxConf int64) ([]Unspent, error
 			Vout:          u.OutPoint.Index,
 			Address:       addr,
 			PubKey:        key[:],
-			Amount:        Amount(u.Entry.Output.Value),
+			Amount:        chain.Amount(u.Entry.Output.Value),
 			Confirmations: uint32(conf),
 			Height:        u.Entry.Height,
 			BlockTime:     s.blockTime(times, u.Entry.Height),
@@ -363,7 +363,7 @@ func (s *Server) txResult(tx *chain.Tx) TxResult {
 	}
 	for i, out := range tx.Outputs {
 		r.Vout[i] = TxOutResult{
-			Value:   Amount(out.Value),
+			Value:   chain.Amount(out.Value),
 			N:       uint32(i),
 			PubKey:  append([]byte{}, out.PubKey[:]...),
 			Address: chain.EncodeAddress(s.cfg.Params, out.PubKey),
@@ -418,6 +418,6 @@ func getTxOutSetInfo(_ context.Context, s *Server, _ args) (any, error) {
 		Transactions:   info.Transactions,
 		TxOuts:         info.Outputs,
 		HashSerialized: info.SetHash,
-		TotalAmount:    Amount(info.Total),
+		TotalAmount:    chain.Amount(info.Total),
 	}, nil
 }

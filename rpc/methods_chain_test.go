@@ -135,7 +135,7 @@ func TestChainMethods(t *testing.T) {
 		if err != nil || bal != 150*chain.UnitsPerFLT {
 			t.Fatalf("balance %v, %v", bal, err)
 		}
-		var deep Amount
+		var deep chain.Amount
 		if err := c.Call(ctx, "getbalance", []any{addrA, 3}, &deep); err != nil || deep != 50*chain.UnitsPerFLT {
 			t.Fatalf("balance with minconf 3: %v, %v", deep, err)
 		}

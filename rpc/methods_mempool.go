@@ -78,7 +78,7 @@ func getRawMempool(_ context.Context, s *Server, a args) (any, error) {
 		for _, e := range entries {
 			m[e.Tx.TxID().String()] = MempoolEntryResult{
 				Size:   e.Tx.SerializeSize(),
-				Fee:    Amount(e.Fee),
+				Fee:    chain.Amount(e.Fee),
 				Time:   e.Time.Unix(),
 				Height: e.Height,
 				WTxID:  e.Tx.WTxID(),
@@ -104,7 +104,7 @@ func estimateFee(_ context.Context, s *Server, a args) (any, error) {
 		return nil, errNoMempool
 	}
 	rate := s.cfg.EstimateFee(int(target))
-	return FeeEstimate{UnitsPerByte: rate, FeeRate: Amount(rate * 1000), Blocks: int(target)}, nil
+	return FeeEstimate{UnitsPerByte: rate, FeeRate: chain.Amount(rate * 1000), Blocks: int(target)}, nil
 }
 
 // estimateSmartFee is Bitcoin Core's estimatesmartfee over the same
@@ -131,7 +131,7 @@ func estimateSmartFee(_ context.Context, s *Server, a args) (any, error) {
 		return nil, errNoMempool
 	}
 	rate := s.cfg.EstimateFee(int(target))
-	return SmartFeeEstimate{FeeRate: Amount(rate * 1000), Blocks: int(target)}, nil
+	return SmartFeeEstimate{FeeRate: chain.Amount(rate * 1000), Blocks: int(target)}, nil
 }
 
 // compareHashes orders hashes by their printed form.

@@ -194,7 +194,7 @@ func getBlockTemplate(ctx context.Context, s *Server, a args) (any, error) {
 		LongPollID:        b.Header.Prev.String(),
 	}
 	for _, out := range b.Txs[0].Outputs {
-		t.CoinbaseValue += Amount(out.Value)
+		t.CoinbaseValue += chain.Amount(out.Value)
 	}
 	for _, tx := range b.Txs[1:] {
 		t.Transactions = append(t.Transactions, TemplateTx{Data: tx.Serialize(), TxID: tx.TxID(), Hash: tx.WTxID()})

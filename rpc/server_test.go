@@ -1,7 +1,6 @@
 package rpc
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -248,51 +247,5 @@ func TestServeShutdown(t *testing.T) {
 	}
 	if _, err := h.client.GetBlockCount(context.Background()); err == nil {
 		t.Fatal("the server still answers after shutdown")
-	}
-}
-
-func TestAmount(t *testing.T) {
-	for _, tc := range []struct {
-		name  string
-		units uint64
-		text  string
-	}{
-		{"zero", 0, "0.00000000"},
-		{"one unit", 1, "0.00000001"},
-		{"one FLT", 100_000_000, "1.00000000"},
-		{"subsidy", 5_000_000_000, "50.00000000"},
-		{"max money", 2_100_000_000_000_000, "21000000.00000000"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			b, _ := json.Marshal(Amount(tc.units))
-			if string(b) != tc.text {
-				t.Fatalf("marshal %d: %s, want %s", tc.units, b, tc.text)
-			}
-			var a Amount
-			if err := json.Unmarshal(b, &a); err != nil || uint64(a) != tc.units {
-				t.Fatalf("round trip: %d, %v", a, err)
-			}
-		})
-	}
-	for _, s := range []string{"0.1", "1", "12.5", `"3.25"`} {
-		var a Amount
-		if err := json.Unmarshal([]byte(s), &a); err != nil {
-			t.Errorf("%s: %v", s, err)
-		}
-	}
-	// No amount is above MaxMoney: one is printed exactly but not read.
-	if b, _ := json.Marshal(Amount(^uint64(0))); string(b) != "184467440737.09551615" {
-		t.Errorf("max uint64 prints %s", b)
-	}
-	for _, s := range []string{"-1", "1e8", "0.000000001", ".5", "1.", "abc", "21000000.00000001", "184467440737.09551615", "99999999999999999999"} {
-		if _, err := ParseAmount(s); err == nil {
-			t.Errorf("ParseAmount(%q) accepted", s)
-		}
-	}
-	if a, _ := ParseAmount("0.5"); a != 50_000_000 {
-		t.Errorf("0.5 FLT = %d units", a)
-	}
-	if !bytes.Equal([]byte(Amount(123456789).String()), []byte("1.23456789")) {
-		t.Error("String")
 	}
 }

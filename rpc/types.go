@@ -36,8 +36,8 @@ type TxOutSetInfo struct {
 	TxOuts       uint64     `json:"txouts"`
 	// HashSerialized is SHA-256d of the serialized set (chain.UtxoSetInfo
 	// says how): equal on two nodes exactly when their sets are.
-	HashSerialized chain.Hash `json:"hash_serialized"`
-	TotalAmount    Amount     `json:"total_amount"`
+	HashSerialized chain.Hash   `json:"hash_serialized"`
+	TotalAmount    chain.Amount `json:"total_amount"`
 }
 
 // BlockHeaderResult is the result of getblockheader with verbose true and
@@ -110,10 +110,10 @@ type TxInResult struct {
 
 // TxOutResult is one output of a TxResult.
 type TxOutResult struct {
-	Value   Amount   `json:"value"`
-	N       uint32   `json:"n"`
-	PubKey  HexBytes `json:"pubkey"`
-	Address string   `json:"address"`
+	Value   chain.Amount `json:"value"`
+	N       uint32       `json:"n"`
+	PubKey  HexBytes     `json:"pubkey"`
+	Address string       `json:"address"`
 }
 
 // MempoolInfo is the result of getmempoolinfo; the node fills it.
@@ -125,7 +125,7 @@ type MempoolInfo struct {
 	// Usage is the memory the pool takes, as well as the node can tell.
 	Usage int64 `json:"usage"`
 	// TotalFee is the sum of their fees.
-	TotalFee Amount `json:"total_fee"`
+	TotalFee chain.Amount `json:"total_fee"`
 	// MaxMempool is the pool's byte limit.
 	MaxMempool int64 `json:"maxmempool"`
 	// MinFeeRate is the lowest fee rate accepted now, in units per byte.
@@ -142,11 +142,11 @@ type MempoolEntry struct {
 
 // MempoolEntryResult is one value of getrawmempool's verbose map.
 type MempoolEntryResult struct {
-	Size   int        `json:"size"`
-	Fee    Amount     `json:"fee"`
-	Time   int64      `json:"time"`
-	Height uint32     `json:"height"`
-	WTxID  chain.Hash `json:"wtxid"`
+	Size   int          `json:"size"`
+	Fee    chain.Amount `json:"fee"`
+	Time   int64        `json:"time"`
+	Height uint32       `json:"height"`
+	WTxID  chain.Hash   `json:"wtxid"`
 }
 
 // FeeEstimate is the result of estimatefee.
@@ -154,7 +154,7 @@ type FeeEstimate struct {
 	// UnitsPerByte is the fee rate in base units per serialized byte.
 	UnitsPerByte uint64 `json:"unitsperbyte"`
 	// FeeRate is the same rate in FLT per 1000 bytes (Bitcoin Core's unit).
-	FeeRate Amount `json:"feerate"`
+	FeeRate chain.Amount `json:"feerate"`
 	// Blocks is the confirmation target the estimate is for.
 	Blocks int `json:"blocks"`
 }
@@ -163,8 +163,8 @@ type FeeEstimate struct {
 // shape.
 type SmartFeeEstimate struct {
 	// FeeRate is in FLT per 1000 bytes.
-	FeeRate Amount `json:"feerate"`
-	Blocks  int    `json:"blocks"`
+	FeeRate chain.Amount `json:"feerate"`
+	Blocks  int          `json:"blocks"`
 }
 
 // NetworkInfo is the result of getnetworkinfo; the node fills its p2p
@@ -273,7 +273,7 @@ type BlockTemplate struct {
 	Target            string       `json:"target"`
 	CurTime           uint32       `json:"curtime"`
 	MinTime           int64        `json:"mintime"`
-	CoinbaseValue     Amount       `json:"coinbasevalue"`
+	CoinbaseValue     chain.Amount `json:"coinbasevalue"`
 	Transactions      []TemplateTx `json:"transactions"`
 	Block             HexBytes     `json:"block"`
 	// LongPollID names the tip the template builds on; passing it back in
@@ -295,13 +295,13 @@ type TemplateTx struct {
 
 // Unspent is one element of listunspent.
 type Unspent struct {
-	TxID          chain.Hash `json:"txid"`
-	Vout          uint32     `json:"vout"`
-	Address       string     `json:"address"`
-	PubKey        HexBytes   `json:"pubkey"`
-	Amount        Amount     `json:"amount"`
-	Confirmations uint32     `json:"confirmations"`
-	Height        uint32     `json:"height"`
+	TxID          chain.Hash   `json:"txid"`
+	Vout          uint32       `json:"vout"`
+	Address       string       `json:"address"`
+	PubKey        HexBytes     `json:"pubkey"`
+	Amount        chain.Amount `json:"amount"`
+	Confirmations uint32       `json:"confirmations"`
+	Height        uint32       `json:"height"`
 	// BlockTime is the time in the header of the block at Height, in
 	// unix seconds (Bitcoin Core's field name).
 	BlockTime int64 `json:"blocktime"`

@@ -26,17 +26,17 @@ type Coin struct {
 // Balance is the wallet's money by state, in base units.
 type Balance struct {
 	// Confirmed is spendable money in mined blocks.
-	Confirmed Amount `json:"confirmed"`
+	Confirmed chain.Amount `json:"confirmed"`
 	// Unconfirmed is money in transactions not yet mined (the change of
 	// the wallet's own transactions, or outputs the node lists from its
 	// mempool). The wallet spends it.
-	Unconfirmed Amount `json:"unconfirmed"`
+	Unconfirmed chain.Amount `json:"unconfirmed"`
 	// Immature is mining rewards that cannot be spent yet.
-	Immature Amount `json:"immature"`
+	Immature chain.Amount `json:"immature"`
 }
 
 // Total returns the sum of the three parts.
-func (b Balance) Total() Amount { return b.Confirmed + b.Unconfirmed + b.Immature }
+func (b Balance) Total() chain.Amount { return b.Confirmed + b.Unconfirmed + b.Immature }
 
 // Snapshot is the wallet's coins at one node height.
 type Snapshot struct {
@@ -53,11 +53,11 @@ func (s *Snapshot) Balance() Balance {
 	for _, c := range s.Coins {
 		switch {
 		case c.Immature:
-			b.Immature += Amount(c.Value)
+			b.Immature += chain.Amount(c.Value)
 		case c.Confirmations == 0:
-			b.Unconfirmed += Amount(c.Value)
+			b.Unconfirmed += chain.Amount(c.Value)
 		default:
-			b.Confirmed += Amount(c.Value)
+			b.Confirmed += chain.Amount(c.Value)
 		}
 	}
 	return b

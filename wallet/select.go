@@ -50,15 +50,15 @@ var ErrOnlyImmature = errors.New("the only funds are immature coinbase outputs")
 type InsufficientFundsError struct {
 	// Amount is the payment and Fee the fee of spending every spendable
 	// coin to it (zero when the fee comes out of the amount).
-	Amount, Fee Amount
+	Amount, Fee chain.Amount
 	// FeeFromAmount is set for a payment whose fee comes out of its
 	// amount, and All for a sweep of every spendable coin.
 	FeeFromAmount, All bool
 	// Spendable is what the wallet can spend now; Missing what it lacks.
-	Spendable, Missing Amount
+	Spendable, Missing chain.Amount
 	// Immature is mining rewards not yet spendable, and MatureHeight the
 	// height at which the first of them matures.
-	Immature     Amount
+	Immature     chain.Amount
 	MatureHeight uint32
 }
 
@@ -231,10 +231,10 @@ func selectLargestFirst(values []uint64, amount, feeRate uint64) (selection, err
 	// the coins would not fit one transaction either.
 	if fee := feeRate * uint64(txSize(len(values), 1)); total < amount+fee {
 		return selection{}, &InsufficientFundsError{
-			Amount:    Amount(amount),
-			Fee:       Amount(fee),
-			Spendable: Amount(total),
-			Missing:   Amount(amount + fee - total),
+			Amount:    chain.Amount(amount),
+			Fee:       chain.Amount(fee),
+			Spendable: chain.Amount(total),
+			Missing:   chain.Amount(amount + fee - total),
 		}
 	}
 	var idx []int
@@ -242,10 +242,10 @@ func selectLargestFirst(values []uint64, amount, feeRate uint64) (selection, err
 	for _, i := range order {
 		if txSize(len(idx)+1, 2) > chain.MaxTxSize {
 			return selection{}, &TooManyInputsError{
-				Amount:    Amount(amount),
-				Spendable: Amount(total),
+				Amount:    chain.Amount(amount),
+				Spendable: chain.Amount(total),
 				Inputs:    len(idx),
-				MaxSend:   Amount(most - min(most, feeRate*uint64(txSize(len(idx), 1)))),
+				MaxSend:   chain.Amount(most - min(most, feeRate*uint64(txSize(len(idx), 1)))),
 			}
 		}
 		idx = append(idx, i)
@@ -256,7 +256,7 @@ func selectLargestFirst(values []uint64, amount, feeRate uint64) (selection, err
 	}
 	// Unreachable: the coins cover amount and the fee of spending them
 	// all, so finish accepts them all at the latest.
-	return selection{}, fmt.Errorf("no coin selection for %s FLT from %s FLT", Amount(amount), Amount(total))
+	return selection{}, fmt.Errorf("no coin selection for %s FLT from %s FLT", chain.Amount(amount), chain.Amount(total))
 }
 
 // ErrTooManyInputs is matched (errors.Is) by a *TooManyInputsError.
@@ -266,11 +266,11 @@ var ErrTooManyInputs = errors.New("the payment needs too many inputs")
 // coins it takes do not fit in one transaction.
 type TooManyInputsError struct {
 	// Amount is the payment and Spendable what the wallet can spend.
-	Amount, Spendable Amount
+	Amount, Spendable chain.Amount
 	// Inputs is how many coins fit in one transaction, and MaxSend
 	// what those coins, the largest, can pay after the fee.
 	Inputs  int
-	MaxSend Amount
+	MaxSend chain.Amount
 }
 
 // Error returns one sentence a user can act on.
@@ -291,7 +291,7 @@ var ErrDustAfterFee = errors.New("the amount less the fee is below the dust limi
 // DustLimit.
 type DustAfterFeeError struct {
 	// Amount is what the fee comes out of, Fee the fee.
-	Amount, Fee Amount
+	Amount, Fee chain.Amount
 	// All is set for a sweep of every spendable coin.
 	All bool
 }
@@ -306,7 +306,7 @@ func (e *DustAfterFeeError) Error() string {
 		return fmt.Sprintf("%s with the fee taken from it leaves nothing: the fee is %s FLT", what, e.Fee)
 	}
 	return fmt.Sprintf("%s with the fee of %s FLT taken from it leaves %s FLT, below the dust limit of %s FLT",
-		what, e.Fee, e.Amount-e.Fee, Amount(DustLimit))
+		what, e.Fee, e.Amount-e.Fee, chain.Amount(DustLimit))
 }
 
 // Is makes errors.Is match ErrDustAfterFee.
@@ -339,12 +339,12 @@ func selectAll(values []uint64, feeRate uint64) (selection, uint64, error) {
 		for _, i := range idx[:fit] {
 			most += values[i]
 		}
-		return selection{}, 0, &TooManyInputsError{Amount: Amount(total), Spendable: Amount(total), Inputs: fit,
-			MaxSend: Amount(most - min(most, feeRate*uint64(txSize(fit, 1))))}
+		return selection{}, 0, &TooManyInputsError{Amount: chain.Amount(total), Spendable: chain.Amount(total), Inputs: fit,
+			MaxSend: chain.Amount(most - min(most, feeRate*uint64(txSize(fit, 1))))}
 	}
 	fee := feeRate * uint64(txSize(len(idx), 1))
 	if fee >= total || total-fee < DustLimit {
-		return selection{}, 0, &DustAfterFeeError{Amount: Amount(total), Fee: Amount(fee), All: true}
+		return selection{}, 0, &DustAfterFeeError{Amount: chain.Amount(total), Fee: chain.Amount(fee), All: true}
 	}
 	return selection{Indexes: idx, Total: total, Fee: fee}, total - fee, nil
 }
@@ -360,15 +360,15 @@ func selectSubtractFee(values []uint64, amount, feeRate uint64) (selection, uint
 		total += v
 	}
 	if total < amount {
-		return selection{}, 0, &InsufficientFundsError{Amount: Amount(amount), FeeFromAmount: true,
-			Spendable: Amount(total), Missing: Amount(amount - total)}
+		return selection{}, 0, &InsufficientFundsError{Amount: chain.Amount(amount), FeeFromAmount: true,
+			Spendable: chain.Amount(total), Missing: chain.Amount(amount - total)}
 	}
 	var idx []int
 	var sum uint64
 	for _, i := range largestFirst(values) {
 		if txSize(len(idx)+1, 2) > chain.MaxTxSize {
-			return selection{}, 0, &TooManyInputsError{Amount: Amount(amount), Spendable: Amount(total), Inputs: len(idx),
-				MaxSend: Amount(sum - min(sum, feeRate*uint64(txSize(len(idx), 1))))}
+			return selection{}, 0, &TooManyInputsError{Amount: chain.Amount(amount), Spendable: chain.Amount(total), Inputs: len(idx),
+				MaxSend: chain.Amount(sum - min(sum, feeRate*uint64(txSize(len(idx), 1))))}
 		}
 		idx = append(idx, i)
 		sum += values[i]
@@ -383,7 +383,7 @@ func selectSubtractFee(values []uint64, amount, feeRate uint64) (selection, uint
 		sel.Fee = feeRate * uint64(txSize(len(idx), 1))
 	}
 	if sel.Fee >= amount || amount-sel.Fee < DustLimit {
-		return selection{}, 0, &DustAfterFeeError{Amount: Amount(amount), Fee: Amount(sel.Fee)}
+		return selection{}, 0, &DustAfterFeeError{Amount: chain.Amount(amount), Fee: chain.Amount(sel.Fee)}
 	}
 	return sel, sum - sel.Change - sel.Fee, nil
 }

@@ -3,6 +3,8 @@ package wallet
 import (
 	"errors"
 	"testing"
+
+	"github.com/flint-chain/flint/chain"
 )
 
 func TestTxSize(t *testing.T) {
@@ -212,9 +214,9 @@ func TestInsufficientFundsBeforeTooManyInputs(t *testing.T) {
 		t.Fatalf("err = %v, want an *InsufficientFundsError", err)
 	}
 	fee := uint64(txSize(2000, 1))
-	want := "insufficient funds: sending 1999.99900000 FLT with a fee of " + Amount(fee).String() +
-		" FLT needs " + Amount(1999_999*100_000+fee).String() + " FLT but the wallet can spend 2000.00000000 FLT, so " +
-		Amount(1999_999*100_000+fee-2000*100_000_000).String() + " FLT is missing"
+	want := "insufficient funds: sending 1999.99900000 FLT with a fee of " + chain.Amount(fee).String() +
+		" FLT needs " + chain.Amount(1999_999*100_000+fee).String() + " FLT but the wallet can spend 2000.00000000 FLT, so " +
+		chain.Amount(1999_999*100_000+fee-2000*100_000_000).String() + " FLT is missing"
 	if err.Error() != want {
 		t.Fatalf("message\n%s\nwant\n%s", err, want)
 	}

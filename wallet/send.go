@@ -19,7 +19,7 @@ type Payment struct {
 	To string
 	// Amount is what the payee receives; it must be at least DustLimit.
 	// With SubtractFee the fee comes out of it; with All it must be zero.
-	Amount Amount
+	Amount chain.Amount
 	// FeeRate is in base units per byte; zero asks the node for an
 	// estimate for DefaultFeeTarget blocks.
 	FeeRate uint64
@@ -46,18 +46,18 @@ type Draft struct {
 	// amount, or with FeeFromAmount, what is left of it (or of the whole
 	// balance) after the fee.
 	To     string
-	Amount Amount
+	Amount chain.Amount
 	// FeeFromAmount is set when the fee came out of the amount
 	// (Payment.SubtractFee or Payment.All).
 	FeeFromAmount bool
 	// Fee is what the inputs hold beyond the outputs, FeeRate the rate it
 	// was computed at and Size the serialised size it was computed on.
-	Fee     Amount
+	Fee     chain.Amount
 	FeeRate uint64
 	Size    int
 	// Change is the value returned to the wallet (zero for none) and
 	// ChangeAddress the fresh change address it goes to.
-	Change        Amount
+	Change        chain.Amount
 	ChangeAddress string
 	// Inputs are the coins spent.
 	Inputs []Coin
@@ -86,7 +86,7 @@ func (w *Wallet) CreateTransaction(ctx context.Context, node Node, p Payment) (*
 		return nil, errors.New("an amount cannot be given when sending all the wallet's coins")
 	case p.All:
 	case p.Amount < DustLimit:
-		return nil, fmt.Errorf("amount %s FLT is below the dust limit of %s FLT", p.Amount, Amount(DustLimit))
+		return nil, fmt.Errorf("amount %s FLT is below the dust limit of %s FLT", p.Amount, chain.Amount(DustLimit))
 	case p.Amount > chain.MaxMoney:
 		return nil, fmt.Errorf("amount %s FLT is above the supply limit", p.Amount)
 	}
@@ -111,11 +111,11 @@ func (w *Wallet) CreateTransaction(ctx context.Context, node Node, p Payment) (*
 	}
 	var spendable []Coin
 	var values []uint64
-	var immature Amount
+	var immature chain.Amount
 	var matureAt uint32
 	for _, c := range snap.Coins {
 		if c.Immature {
-			immature += Amount(c.Value)
+			immature += chain.Amount(c.Value)
 			if matureAt == 0 || c.MatureHeight < matureAt {
 				matureAt = c.MatureHeight
 			}
@@ -142,8 +142,8 @@ func (w *Wallet) CreateTransaction(ctx context.Context, node Node, p Payment) (*
 		return nil, err
 	}
 
-	d := &Draft{To: p.To, Amount: Amount(payAmount), FeeFromAmount: p.All || p.SubtractFee,
-		Fee: Amount(sel.Fee), FeeRate: feeRate, Change: Amount(sel.Change)}
+	d := &Draft{To: p.To, Amount: chain.Amount(payAmount), FeeFromAmount: p.All || p.SubtractFee,
+		Fee: chain.Amount(sel.Fee), FeeRate: feeRate, Change: chain.Amount(sel.Change)}
 	tx := &chain.Tx{Version: 1}
 	spent := make([]chain.TxOut, 0, len(sel.Indexes))
 	for _, i := range sel.Indexes {

@@ -40,12 +40,12 @@ type SentTx struct {
 	TxID chain.Hash `json:"txid"`
 	// Raw is the signed transaction, kept so that its unconfirmed change
 	// can be spent and its inputs are not offered again.
-	Raw    []byte `json:"raw"`
-	Time   int64  `json:"time"`
-	To     string `json:"to"`
-	Amount Amount `json:"amount"`
-	Fee    Amount `json:"fee"`
-	Change Amount `json:"change"`
+	Raw    []byte       `json:"raw"`
+	Time   int64        `json:"time"`
+	To     string       `json:"to"`
+	Amount chain.Amount `json:"amount"`
+	Fee    chain.Amount `json:"fee"`
+	Change chain.Amount `json:"change"`
 	// Pending is set while the node holds the transaction in its mempool.
 	Pending bool `json:"pending"`
 	// Confirmed is set once the node has it in a main-chain block. A

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"os"
@@ -15,7 +16,7 @@ import (
 )
 
 // flt returns n whole FLT in base units.
-func flt(n uint64) Amount { return Amount(n * chain.UnitsPerFLT) }
+func flt(n uint64) chain.Amount { return chain.Amount(n * chain.UnitsPerFLT) }
 
 func mustBalance(t *testing.T, w *Wallet, n Node) Balance {
 	t.Helper()
@@ -416,7 +417,7 @@ func TestSweepAndSubtractFee(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fee := Amount(10 * txSize(1, 2))
+	fee := chain.Amount(10 * txSize(1, 2))
 	if d.Fee != fee || d.Amount != flt(10)-fee || d.Change != flt(40) || !d.FeeFromAmount || len(d.Tx.Outputs) != 2 {
 		t.Fatalf("subtract-fee draft: amount %d fee %d change %d outputs %d", d.Amount, d.Fee, d.Change, len(d.Tx.Outputs))
 	}
@@ -482,7 +483,7 @@ func TestSweepAndSubtractFee(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fee = Amount(10 * txSize(2, 1))
+	fee = chain.Amount(10 * txSize(2, 1))
 	if len(d.Tx.Inputs) != 2 || len(d.Tx.Outputs) != 1 || d.Change != 0 || d.Fee != fee || d.Amount != aliceTotal-fee {
 		t.Fatalf("sweep draft: %d inputs %d outputs amount %d fee %d change %d", len(d.Tx.Inputs), len(d.Tx.Outputs), d.Amount, d.Fee, d.Change)
 	}
@@ -500,5 +501,39 @@ func TestSweepAndSubtractFee(t *testing.T) {
 	_, err = alice.CreateTransaction(ctx, node, Payment{To: bobAddr, All: true, FeeRate: 10})
 	if !errors.Is(err, ErrInsufficientFunds) || err.Error() != "nothing to send: the wallet has no spendable coins" {
 		t.Fatalf("sweeping an empty wallet: %v", err)
+	}
+}
+
+// TestOpenStringAmounts opens a wallet file whose sent payments hold their
+// amounts as JSON strings, as files written before amounts were JSON
+// numbers do, and checks that the amounts read back.
+func TestOpenStringAmounts(t *testing.T) {
+	w, path := newTestWallet(t, chain.RegTestParams(), "")
+	w.mu.Lock()
+	w.state.Sent = []SentTx{{TxID: chain.Hash{7}, Amount: 1_250_000_000, Fee: 191, Change: 0, Confirmed: true}}
+	pt, err := json.Marshal(&w.state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := strings.Replace(string(pt), `"amount":12.50000000,"fee":0.00000191,"change":0.00000000`,
+		`"amount":"12.50000000","fee":"0.00000191","change":"0.00000000"`, 1)
+	if old == string(pt) {
+		t.Fatalf("state JSON not as expected: %s", pt)
+	}
+	data, err := seal(&w.hdr, &w.key, []byte(old))
+	if err == nil {
+		err = writeKeystoreFile(path, data, &w.key, false)
+	}
+	w.mu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Open(path, chain.RegTestParams(), []byte("correct horse"), testOpts()...)
+	if err != nil {
+		t.Fatalf("open a file with string amounts: %v", err)
+	}
+	defer r.Close()
+	if h := r.History(); len(h) != 1 || h[0].Amount != 1_250_000_000 || h[0].Fee != 191 {
+		t.Fatalf("history %+v", h)
 	}
 }

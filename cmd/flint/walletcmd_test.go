@@ -114,12 +114,12 @@ func TestWalletCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out, `"confirmed": "50.00000000"`) || !strings.Contains(out, `"immature": "0.00000000"`) {
+	if !strings.Contains(out, `"confirmed": 50.00000000,`) || !strings.Contains(out, `"immature": 0.00000000,`) {
 		t.Fatalf("balance: %s", out)
 	}
 
-	// JSON fields are typed: counts and heights are numbers, statuses
-	// one word, amounts decimal strings.
+	// JSON fields are typed: counts, heights, times and amounts are
+	// numbers (amounts of FLT with eight decimals), statuses one word.
 	out, err = runWallet(t, args("history", "--json")...)
 	if err != nil {
 		t.Fatal(err)
@@ -129,7 +129,7 @@ func TestWalletCommands(t *testing.T) {
 		t.Fatalf("history --json: %v\n%s", err, out)
 	}
 	if h := history[0]; h["kind"] != "received" || h["confirmations"] != float64(200) || h["status"] != "confirmed" ||
-		h["amount"] != "50.00000000" || h["address"] != created.Address || h["time"] != float64(1_700_000_000) ||
+		h["amount"] != float64(50) || !strings.Contains(out, `"amount": 50.00000000,`) || h["address"] != created.Address || h["time"] != float64(1_700_000_000) ||
 		h["blockheight"] != float64(1) {
 		t.Fatalf("history --json entry: %v", h)
 	}
@@ -150,8 +150,8 @@ func TestWalletCommands(t *testing.T) {
 		t.Fatalf("list-unspent --json entry: %v", u)
 	}
 	out, err = runWallet(t, args("balance", "--json")...)
-	var balance map[string]string
-	if err != nil || json.Unmarshal([]byte(out), &balance) != nil || balance["total"] != "50.00000000" {
+	var balance map[string]chain.Amount
+	if err != nil || json.Unmarshal([]byte(out), &balance) != nil || balance["total"] != 50*chain.UnitsPerFLT {
 		t.Fatalf("balance --json: %v\n%s", err, out)
 	}
 
@@ -199,7 +199,8 @@ func TestWalletCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	var sent map[string]any
-	if err := json.Unmarshal([]byte(out), &sent); err != nil || len(node.sent) != 1 || sent["amount"] != "1.50000000" ||
+	if err := json.Unmarshal([]byte(out), &sent); err != nil || len(node.sent) != 1 || sent["amount"] != 1.5 ||
+		!strings.Contains(out, `"amount": 1.50000000,`) ||
 		sent["fee_rate"] != float64(2) || sent["size"] != float64(node.sent[0].SerializeSize()) {
 		t.Fatalf("send: %s (sent %d)", out, len(node.sent))
 	}

@@ -23,8 +23,8 @@ func runWalletBalance(ctx *cli.Context) error {
 }
 
 // balanceJSON is the balance as balance --json and restore --json print it.
-func balanceJSON(b wallet.Balance) map[string]wallet.Amount {
-	return map[string]wallet.Amount{"confirmed": b.Confirmed, "unconfirmed": b.Unconfirmed,
+func balanceJSON(b wallet.Balance) map[string]chain.Amount {
+	return map[string]chain.Amount{"confirmed": b.Confirmed, "unconfirmed": b.Unconfirmed,
 		"immature": b.Immature, "total": b.Total()}
 }
 
@@ -35,13 +35,13 @@ func printBalance(out io.Writer, b wallet.Balance) error {
 }
 
 // historyEntry is one line of history. In JSON every field has one type:
-// amounts are decimal strings of FLT, counts, heights and times numbers.
+// amounts (FLT with eight decimals), counts, heights and times are numbers.
 type historyEntry struct {
-	Kind    string        `json:"kind"` // "sent" or "received"
-	TxID    chain.Hash    `json:"txid"`
-	Address string        `json:"address"`
-	Amount  wallet.Amount `json:"amount"`
-	Fee     wallet.Amount `json:"fee,omitempty"`
+	Kind    string       `json:"kind"` // "sent" or "received"
+	TxID    chain.Hash   `json:"txid"`
+	Address string       `json:"address"`
+	Amount  chain.Amount `json:"amount"`
+	Fee     chain.Amount `json:"fee,omitempty"`
 	// Status is "confirmed", "unconfirmed", "immature" (a mining reward
 	// spendable from MatureHeight) or "dropped" (a payment the node no
 	// longer holds).
@@ -138,7 +138,7 @@ func historyEntries(sent []wallet.SentTx, snap *wallet.Snapshot) []historyEntry 
 			continue
 		}
 		h := historyEntry{Kind: "received", TxID: c.OutPoint.TxID, Address: c.Address,
-			Amount: wallet.Amount(c.Value), Status: coinStatus(c), Confirmations: &c.Confirmations,
+			Amount: chain.Amount(c.Value), Status: coinStatus(c), Confirmations: &c.Confirmations,
 			MatureHeight: c.MatureHeight, Time: c.BlockTime}
 		if c.Confirmations > 0 {
 			h.BlockHeight = c.Height
@@ -192,16 +192,16 @@ func coinStatusText(c wallet.Coin) string {
 
 // unspentEntry is one coin in list-unspent's JSON.
 type unspentEntry struct {
-	TxID          chain.Hash    `json:"txid"`
-	Vout          uint32        `json:"vout"`
-	Address       string        `json:"address"`
-	Amount        wallet.Amount `json:"amount"`
-	Confirmations uint32        `json:"confirmations"`
-	Status        string        `json:"status"`
-	MatureHeight  uint32        `json:"mature_height,omitempty"`
-	Coinbase      bool          `json:"coinbase"`
-	Spendable     bool          `json:"spendable"`
-	Change        bool          `json:"change"`
+	TxID          chain.Hash   `json:"txid"`
+	Vout          uint32       `json:"vout"`
+	Address       string       `json:"address"`
+	Amount        chain.Amount `json:"amount"`
+	Confirmations uint32       `json:"confirmations"`
+	Status        string       `json:"status"`
+	MatureHeight  uint32       `json:"mature_height,omitempty"`
+	Coinbase      bool         `json:"coinbase"`
+	Spendable     bool         `json:"spendable"`
+	Change        bool         `json:"change"`
 }
 
 func runWalletListUnspent(ctx *cli.Context) error {
@@ -210,13 +210,13 @@ func runWalletListUnspent(ctx *cli.Context) error {
 		entries := []unspentEntry{}
 		for _, c := range coins {
 			entries = append(entries, unspentEntry{TxID: c.OutPoint.TxID, Vout: c.OutPoint.Index, Address: c.Address,
-				Amount: wallet.Amount(c.Value), Confirmations: c.Confirmations, Status: coinStatus(c),
+				Amount: chain.Amount(c.Value), Confirmations: c.Confirmations, Status: coinStatus(c),
 				MatureHeight: c.MatureHeight, Coinbase: c.Coinbase,
 				Spendable: !c.Immature, Change: c.Branch == wallet.ChangeBranch})
 		}
 		return walletOutput{json: entries, text: func(out io.Writer) error {
 			for _, c := range coins {
-				fmt.Fprintf(out, "%s:%d  %s FLT  %s  %s\n", c.OutPoint.TxID, c.OutPoint.Index, wallet.Amount(c.Value), c.Address, coinStatusText(c))
+				fmt.Fprintf(out, "%s:%d  %s FLT  %s  %s\n", c.OutPoint.TxID, c.OutPoint.Index, chain.Amount(c.Value), c.Address, coinStatusText(c))
 			}
 			return nil
 		}}, nil

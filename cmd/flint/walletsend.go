@@ -30,7 +30,7 @@ func runWalletSend(ctx *cli.Context) error {
 		case !pay.All && !ctx.IsSet(walletSendAmountFlag.Name):
 			return errors.New("--amount is required (or --all to send every spendable coin)")
 		case !pay.All:
-			amount, err := wallet.ParseAmount(ctx.String(walletSendAmountFlag.Name))
+			amount, err := chain.ParsePositiveAmount(ctx.String(walletSendAmountFlag.Name))
 			if err != nil {
 				return fmt.Errorf("--amount: %w", err)
 			}
