@@ -10,6 +10,11 @@ import (
 // updated.
 func (mp *TxPool) HandleChainNotification(n chain.Notification) {
 	if n.Block == nil {
+		// The chain moved but the block could not be read: what
+		// acceptances read of the UTXO set before is no longer trusted.
+		mp.mu.Lock()
+		mp.chainGen++
+		mp.mu.Unlock()
 		return
 	}
 	switch n.Type {
@@ -32,6 +37,7 @@ func (mp *TxPool) BlockConnected(b *chain.Block, height uint32) {
 	}
 	defer mp.notifyEvents()
 	mp.mu.Lock()
+	mp.chainGen++
 	now := mp.now()
 	var seen []confirmation
 	removed, conflicts := 0, 0
@@ -90,6 +96,7 @@ func (mp *TxPool) BlockDisconnected(b *chain.Block, height uint32) {
 	best := mp.cfg.BestState()
 	next := best.Height + 1
 	mp.mu.Lock()
+	mp.chainGen++
 	var invalid []*entry
 	cb := b.Txs[0]
 	cbid := cb.TxID()

@@ -9,6 +9,7 @@
 package mempool
 
 import (
+	"errors"
 	"log/slog"
 	"runtime"
 	"sync"
@@ -98,9 +99,15 @@ type TxPool struct {
 	deliverMu sync.Mutex
 
 	// mu guards pool, spends, bytes, evict, nextSeq, the rolling minimum
-	// fee (minFee, minFeeTime, blockSinceBump), orphans, est and
-	// removedQueue.
-	mu             sync.RWMutex
+	// fee (minFee, minFeeTime, blockSinceBump), orphans, est, events and
+	// chainGen. The chain's UTXO set is never read with mu held for
+	// writing, except by an acceptance that found its reads stale
+	// maxStaleReads times.
+	mu sync.RWMutex
+	// chainGen counts the blocks connected and disconnected the pool has
+	// heard of: UTXO reads made at one value are still good while it
+	// holds.
+	chainGen       uint64
 	pool           map[chain.Hash]*entry
 	spends         map[chain.OutPoint]*entry // outpoint -> pool tx spending it
 	bytes          int64
@@ -267,11 +274,18 @@ type validation struct {
 // the transactions replaced, or orphan true when tx went to the orphan
 // pool.
 //
-// The checks run twice: first under the read lock, so that cheap refusals
-// come before any signature is verified; then, after the signatures were
-// verified without any lock held, again under the write lock, where the
-// transaction is inserted. Between the two the pool and the chain may have
-// moved; the second pass sees the truth.
+// The chain's UTXO set is read with no pool lock held (readUtxos), so a
+// slow database holds up neither readers nor block connection. The checks
+// then run twice against what was read: first under the read lock, so
+// that cheap refusals come before any signature is verified; then, after
+// the signatures were verified without any lock held, again under the
+// write lock, where the transaction is inserted. Between the passes the
+// pool and the chain may have moved. The pool side is re-read in full
+// under the lock; the chain side is trusted only if no block was connected
+// or disconnected since it was read (chainGen) and every input it needs
+// was read. Otherwise the outputs are read again, unlocked; after
+// maxStaleReads such rounds the last one reads under the write lock, so
+// that a node connecting blocks without pause still accepts transactions.
 func (mp *TxPool) acceptOne(tx *chain.Tx, txid chain.Hash, peer PeerID, added time.Time) ([]*chain.Tx, bool, error) {
 	if err := chain.CheckTransactionSanity(tx); err != nil {
 		return nil, false, chainError(err)
@@ -287,30 +301,63 @@ func (mp *TxPool) acceptOne(tx *chain.Tx, txid chain.Hash, peer PeerID, added ti
 	}
 	size := tx.SerializeSize()
 
-	best := mp.cfg.BestState()
-	mp.mu.RLock()
-	v, err := mp.checkLocked(tx, txid, size, best)
-	mp.mu.RUnlock()
+	view := &utxoView{}
+	for round := 0; ; round++ {
+		locked := round >= maxStaleReads
+		if !locked {
+			if err := mp.readUtxos(tx, txid, view); err != nil {
+				return nil, false, err
+			}
+			best := mp.cfg.BestState()
+			mp.mu.RLock()
+			v, err := mp.checkLocked(tx, txid, size, best, view.fetcher(mp.chainGen))
+			mp.mu.RUnlock()
+			if err == errStaleView {
+				continue
+			}
+			if err != nil {
+				return nil, false, err
+			}
+			if v.missing {
+				return nil, true, mp.addOrphan(tx, txid, peer)
+			}
+			if err := mp.verifySignatures(tx, txid, v.entries); err != nil {
+				return nil, false, err
+			}
+		}
+
+		best := mp.cfg.BestState()
+		mp.mu.Lock()
+		fetch := view.fetcher(mp.chainGen)
+		if locked {
+			fetch = mp.cfg.FetchUtxo
+		}
+		v, err := mp.checkLocked(tx, txid, size, best, fetch)
+		if err == errStaleView {
+			mp.mu.Unlock()
+			continue
+		}
+		replaced, orphan, err := mp.insertChecked(tx, txid, size, peer, added, best, v, err, locked)
+		mp.mu.Unlock()
+		return replaced, orphan, err
+	}
+}
+
+// insertChecked finishes acceptOne under the write lock with the result
+// of its last check. When the signatures were not verified yet (the check
+// read the chain under the lock), they are now.
+func (mp *TxPool) insertChecked(tx *chain.Tx, txid chain.Hash, size int, peer PeerID, added time.Time,
+	best chain.BestState, v *validation, err error, verify bool) ([]*chain.Tx, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	if v.missing {
-		return nil, true, mp.addOrphan(tx, txid, peer)
-	}
-
-	if err := mp.verifySignatures(tx, txid, v.entries); err != nil {
-		return nil, false, err
-	}
-
-	best = mp.cfg.BestState()
-	mp.mu.Lock()
-	defer mp.mu.Unlock()
-	v, err = mp.checkLocked(tx, txid, size, best)
-	if err != nil {
-		return nil, false, err
-	}
-	if v.missing { // a parent left the pool meanwhile
+	if v.missing { // a parent left the pool meanwhile, or a block spent an input
 		return nil, true, mp.addOrphanLocked(tx, txid, peer)
+	}
+	if verify {
+		if err := mp.verifySignatures(tx, txid, v.entries); err != nil {
+			return nil, false, err
+		}
 	}
 	replaced := make([]*chain.Tx, len(v.replaced))
 	for i, r := range v.replaced {
@@ -330,9 +377,77 @@ func (mp *TxPool) acceptOne(tx *chain.Tx, txid chain.Hash, peer PeerID, added ti
 	return replaced, false, nil
 }
 
+// maxStaleReads is how many times acceptOne reads a transaction's inputs
+// from the chain without a lock before it reads them under the write lock.
+const maxStaleReads = 4
+
+// errStaleView says that what a utxoView holds may no longer be the
+// chain's UTXO set, or lacks an input now needed: read again.
+var errStaleView = errors.New("mempool: UTXO view is stale")
+
+// utxoView is what one acceptance read of the chain's UTXO set, without
+// the pool lock, and the chain generation it was read at.
+type utxoView struct {
+	gen     uint64
+	entries map[chain.OutPoint]utxoRead
+}
+
+// utxoRead is one FetchUtxo answer.
+type utxoRead struct {
+	entry chain.UtxoEntry
+	ok    bool
+}
+
+// readUtxos reads from the chain, with no lock held, the outputs tx spends
+// that are not pool outputs and that view lacks. What view read at an
+// older chain generation is dropped first. A transaction already known is
+// refused here, before any read.
+func (mp *TxPool) readUtxos(tx *chain.Tx, txid chain.Hash, view *utxoView) error {
+	mp.mu.RLock()
+	if mp.pool[txid] != nil || mp.orphans.has(tx.WTxID()) {
+		mp.mu.RUnlock()
+		return policyError(ErrDuplicate, "transaction %v is already known", txid)
+	}
+	gen := mp.chainGen
+	if view.entries == nil || view.gen != gen {
+		view.entries = make(map[chain.OutPoint]utxoRead, len(tx.Inputs))
+		view.gen = gen
+	}
+	var need []chain.OutPoint
+	for _, in := range tx.Inputs {
+		if _, have := view.entries[in.Prev]; !have && !in.Prev.IsNull() && mp.pool[in.Prev.TxID] == nil {
+			need = append(need, in.Prev)
+		}
+	}
+	mp.mu.RUnlock()
+	for _, op := range need {
+		e, ok, err := mp.cfg.FetchUtxo(op)
+		if err != nil {
+			return err
+		}
+		view.entries[op] = utxoRead{e, ok}
+	}
+	return nil
+}
+
+// fetcher returns a FetchUtxo answering from the view, or errStaleView
+// when the chain has moved since it was read (gen is the pool's chainGen
+// now) or the output was not read. Caller holds mu.
+func (view *utxoView) fetcher(gen uint64) func(chain.OutPoint) (chain.UtxoEntry, bool, error) {
+	return func(op chain.OutPoint) (chain.UtxoEntry, bool, error) {
+		r, ok := view.entries[op]
+		if !ok || view.gen != gen {
+			return chain.UtxoEntry{}, false, errStaleView
+		}
+		return r.entry, r.ok, nil
+	}
+}
+
 // checkLocked applies every rule except signatures to tx against the UTXO
-// set, the pool and the tip best. Caller holds mu (read or write).
-func (mp *TxPool) checkLocked(tx *chain.Tx, txid chain.Hash, size int, best chain.BestState) (*validation, error) {
+// set as fetch answers it, the pool and the tip best. Caller holds mu
+// (read or write).
+func (mp *TxPool) checkLocked(tx *chain.Tx, txid chain.Hash, size int, best chain.BestState,
+	fetch func(chain.OutPoint) (chain.UtxoEntry, bool, error)) (*validation, error) {
 	if mp.pool[txid] != nil || mp.orphans.has(tx.WTxID()) {
 		return nil, policyError(ErrDuplicate, "transaction %v is already known", txid)
 	}
@@ -356,7 +471,7 @@ func (mp *TxPool) checkLocked(tx *chain.Tx, txid chain.Hash, size int, best chai
 			}
 			continue
 		}
-		e, ok, err := mp.cfg.FetchUtxo(in.Prev)
+		e, ok, err := fetch(in.Prev)
 		if err != nil {
 			return nil, err
 		}
