@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -38,6 +39,28 @@ var (
 		Value:   "text",
 		EnvVars: []string{"FLINT_LOG_FORMAT"},
 	}
+	logFileFlag = &cli.StringFlag{
+		Name:    "log.file",
+		Usage:   "also write the log to this file (its directory is created), rotated by --log.maxsize",
+		EnvVars: []string{"FLINT_LOG_FILE"},
+	}
+	logMaxSizeFlag = &cli.IntFlag{
+		Name:    "log.maxsize",
+		Usage:   "rotate --log.file when it would pass this many megabytes",
+		Value:   100,
+		EnvVars: []string{"FLINT_LOG_MAXSIZE"},
+	}
+	logMaxBackupsFlag = &cli.IntFlag{
+		Name:    "log.maxbackups",
+		Usage:   "rotated log files to keep beside --log.file, the oldest removed first (0 keeps all)",
+		Value:   10,
+		EnvVars: []string{"FLINT_LOG_MAXBACKUPS"},
+	}
+	logCompressFlag = &cli.BoolFlag{
+		Name:    "log.compress",
+		Usage:   "gzip rotated log files",
+		EnvVars: []string{"FLINT_LOG_COMPRESS"},
+	}
 	rpcAddrFlag = &cli.StringFlag{
 		Name:    "rpc.addr",
 		Usage:   "JSON-RPC listen address (default: 127.0.0.1 and the network's RPC port; \"off\" to disable)",
@@ -71,25 +94,44 @@ var (
 	}
 )
 
-// newLogger builds the process logger from the log flags.
-func newLogger(ctx *cli.Context) (*slog.Logger, error) {
+// newLogger builds the process logger from the log flags. The log goes to
+// standard error and, with --log.file, to that file too (as geth does), so
+// a terminal still shows it. closeLog closes the file; call it when the
+// command ends.
+func newLogger(ctx *cli.Context) (log *slog.Logger, closeLog func(), err error) {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(ctx.String(logLevelFlag.Name))); err != nil {
-		return nil, fmt.Errorf("--log.level: %w", err)
+		return nil, nil, fmt.Errorf("--log.level: %w", err)
+	}
+	format := ctx.String(logFormatFlag.Name)
+	if format != "text" && format != "json" {
+		return nil, nil, fmt.Errorf("--log.format must be text or json, not %q", format)
+	}
+	var out io.Writer = os.Stderr
+	closeLog = func() {}
+	if path := ctx.String(logFileFlag.Name); path != "" {
+		if n := ctx.Int(logMaxSizeFlag.Name); n < 1 {
+			return nil, nil, fmt.Errorf("--log.maxsize must be at least 1 (megabytes), not %d", n)
+		}
+		if n := ctx.Int(logMaxBackupsFlag.Name); n < 0 {
+			return nil, nil, fmt.Errorf("--log.maxbackups must be 0 (keep all) or more, not %d", n)
+		}
+		file, err := logging.OpenFile(logging.FileConfig{Path: path, MaxSizeMB: ctx.Int(logMaxSizeFlag.Name),
+			MaxBackups: ctx.Int(logMaxBackupsFlag.Name), Compress: ctx.Bool(logCompressFlag.Name)})
+		if err != nil {
+			return nil, nil, fmt.Errorf("--log.file: %w", err)
+		}
+		out = logging.Tee{os.Stderr, file}
+		closeLog = func() { file.Close() }
 	}
 	opts := &slog.HandlerOptions{Level: level}
-	var h slog.Handler
-	switch ctx.String(logFormatFlag.Name) {
-	case "text":
-		h = slog.NewTextHandler(os.Stderr, opts)
-	case "json":
-		h = slog.NewJSONHandler(os.Stderr, opts)
-	default:
-		return nil, fmt.Errorf("--log.format must be text or json, not %q", ctx.String(logFormatFlag.Name))
+	var h slog.Handler = slog.NewTextHandler(out, opts)
+	if format == "json" {
+		h = slog.NewJSONHandler(out, opts)
 	}
 	// A line repeated faster than ten times in ten seconds (a block a
 	// millisecond on regtest, a refusal in a loop) is summarised.
-	return slog.New(logging.NewRateLimited(h, logging.DefaultBurst, logging.DefaultWindow)), nil
+	return slog.New(logging.NewRateLimited(h, logging.DefaultBurst, logging.DefaultWindow)), closeLog, nil
 }
 
 // defaultDataDir returns the per-network directory under the user's data

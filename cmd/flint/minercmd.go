@@ -56,7 +56,8 @@ var minerCommand = &cli.Command{
 search in this process, on this machine, for a node that may be elsewhere:
 it takes block templates from the node, follows its tip, and submits what
 it solves.`,
-	Flags:  append(append([]cli.Flag{}, rpcClientFlags...), minerAddressFlag, threadsFlag, kernelFlag, logLevelFlag, logFormatFlag),
+	Flags: append(append([]cli.Flag{}, rpcClientFlags...), minerAddressFlag, threadsFlag, kernelFlag, logLevelFlag, logFormatFlag,
+		logFileFlag, logMaxSizeFlag, logMaxBackupsFlag, logCompressFlag),
 	Action: runExternalMiner,
 	Subcommands: []*cli.Command{{
 		Name:   "bench",
@@ -100,10 +101,11 @@ func runMinerBench(ctx *cli.Context) error {
 const tipPollInterval = 500 * time.Millisecond
 
 func runExternalMiner(ctx *cli.Context) error {
-	log, err := newLogger(ctx)
+	log, closeLog, err := newLogger(ctx)
 	if err != nil {
 		return err
 	}
+	defer closeLog()
 	params, err := chain.ParamsByName(ctx.String(networkFlag.Name))
 	if err != nil {
 		return err

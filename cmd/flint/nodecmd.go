@@ -77,6 +77,8 @@ var configFlags = []cli.Flag{
 	altsrc.NewDurationFlag(devPeriodFlag), altsrc.NewStringFlag(metricsAddrFlag),
 	altsrc.NewStringFlag(httpAddrFlag), altsrc.NewStringFlag(httpTestnetFlag),
 	altsrc.NewStringFlag(logLevelFlag), altsrc.NewStringFlag(logFormatFlag),
+	altsrc.NewStringFlag(logFileFlag), altsrc.NewIntFlag(logMaxSizeFlag), altsrc.NewIntFlag(logMaxBackupsFlag),
+	altsrc.NewBoolFlag(logCompressFlag),
 	altsrc.NewStringFlag(sigVerifyFlag),
 }
 
@@ -92,9 +94,14 @@ var nodeCommand = &cli.Command{
 }
 
 func runNode(ctx *cli.Context) (err error) {
-	log, err := newLogger(ctx)
+	log, closeLog, err := newLogger(ctx)
 	if err != nil {
 		return err
+	}
+	defer closeLog()
+	if path := ctx.String(logFileFlag.Name); path != "" {
+		log.Info("logging to a file too", "path", path, "maxsize_mb", ctx.Int(logMaxSizeFlag.Name),
+			"maxbackups", ctx.Int(logMaxBackupsFlag.Name), "compress", ctx.Bool(logCompressFlag.Name))
 	}
 	network := ctx.String(networkFlag.Name)
 	dev := ctx.Bool(devFlag.Name)

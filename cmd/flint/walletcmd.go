@@ -171,7 +171,7 @@ func newWalletEnv(ctx *cli.Context) (*walletEnv, error) {
 			return nil, err
 		}
 	}
-	log, err := newLogger(ctx)
+	log, _, err := newLogger(ctx) // the wallet takes no --log.file: nothing to close
 	if err != nil {
 		return nil, err
 	}
