@@ -18,7 +18,19 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m, leakIgnores()...)
+	goleak.VerifyTestMain(removingBenchDir{m}, leakIgnores()...)
+}
+
+// removingBenchDir runs the tests and benchmarks, then removes the
+// directory benchmarks shared.
+type removingBenchDir struct{ m *testing.M }
+
+func (r removingBenchDir) Run() int {
+	code := r.m.Run()
+	if benchDirPath != "" {
+		_ = os.RemoveAll(benchDirPath)
+	}
+	return code
 }
 
 // leakIgnores are goroutines libraries start once per process and never
