@@ -185,6 +185,7 @@ func (n *Node) build(sigCache *chain.SigCache) error {
 			return err
 		}
 	}
+	n.warnNowhereToConnect()
 	n.chainFault = make(chan error, 1)
 	c.Subscribe(n.watchNotification)
 	var prev chain.NotificationType = -1

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"fmt"
 	"math/big"
 	"path/filepath"
 	"strconv"
@@ -100,6 +101,26 @@ func (n *Node) newP2P() error {
 		PeerGone:          func(peer string) { mp.RemovePeer(mempool.PeerID(peer)) },
 	})
 	return err
+}
+
+// warnNowhereToConnect warns, once at start, that a main-network node
+// cannot reach the network: its p2p layer is off, or it has no bootstrap
+// peer, no saved peer (peers.json) and no mDNS, and the DHT needs a first
+// peer to ask, so it would wait for someone to dial it. Test and regtest
+// nodes often run alone on purpose; they are not warned.
+func (n *Node) warnNowhereToConnect() {
+	cfg := n.cfg
+	if cfg.Params.Name != "main" {
+		return
+	}
+	switch {
+	case !cfg.P2P.Enable:
+		n.log.Warn("p2p is off (--p2p.off): this main-network node will neither sync with the network nor relay blocks and transactions")
+	case len(cfg.P2P.Bootstrap) == 0 && !cfg.P2P.MDNS && n.p2p.KnownPeerCount() == 0:
+		n.log.Warn(fmt.Sprintf("no peers to connect to: this main-network node has no --bootstrap peer and no saved peers, "+
+			"so it syncs nothing until another node dials it; give it one with --bootstrap /ip4/<address>/tcp/%d/p2p/<peer id> "+
+			"(getnetworkinfo on that node lists its addresses)", cfg.Params.DefaultP2PPort))
+	}
 }
 
 // relayBlock processes a block found or handed in locally (the miner,

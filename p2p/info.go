@@ -83,6 +83,11 @@ func (n *Node) ConnectionCount() (in, out int) {
 	return in, out
 }
 
+// KnownPeerCount returns how many remembered peers (peers.json, read at
+// start, and those that passed the status exchange since) the node can
+// redial.
+func (n *Node) KnownPeerCount() int { return len(n.peers.knownPeers()) }
+
 // InitialDownload reports whether the node is in initial block download.
 func (n *Node) InitialDownload() bool { return n.sync.inIBD() }
 

@@ -24,7 +24,7 @@ var (
 	}
 	bootstrapFlag = &cli.StringSliceFlag{
 		Name:    "bootstrap",
-		Usage:   "peer to connect to and keep connected, a multiaddr ending in /p2p/<peer id>; repeatable",
+		Usage:   "peer to connect to and keep connected, a multiaddr ending in /p2p/<peer id>; repeatable (a new main-network node needs one to find the network)",
 		EnvVars: []string{"FLINT_BOOTSTRAP"},
 	}
 	p2pMDNSFlag = &cli.BoolFlag{
