@@ -194,4 +194,3 @@ func TestLogFileSettings(t *testing.T) {
 		t.Fatalf("FLINT_LOG_FILE under a file: got %v\nwant %s", err, want)
 	}
 }
-
