@@ -94,11 +94,11 @@ func (w *Wallet) syncLocked(ctx context.Context, node Node, persist bool) (*Snap
 	if err != nil {
 		return nil, err
 	}
-	sentBefore := w.sentProgress()
-	if utxos, err = w.applyPendingLocked(ctx, node, utxos); err != nil {
+	utxos, sentMoved, err := w.applyPendingLocked(ctx, node, height, utxos)
+	if err != nil {
 		return nil, err
 	}
-	moved := before != [2]uint32{w.state.NextReceive, w.state.NextChange} || sentBefore != w.sentProgress()
+	moved := before != [2]uint32{w.state.NextReceive, w.state.NextChange} || sentMoved
 	if persist && moved {
 		if err := w.save(false); err != nil {
 			return nil, err
@@ -180,62 +180,61 @@ func (w *Wallet) markUsedLocked(kp keyPath) {
 	}
 }
 
-// sentProgress counts the sent transactions still pending and those whose
-// block time is known: a sync that changes either has state to save.
-func (w *Wallet) sentProgress() [2]int {
-	var n [2]int
-	for _, s := range w.state.Sent {
-		if s.Pending {
-			n[0]++
-		}
-		if s.BlockTime != 0 {
-			n[1]++
-		}
-	}
-	return n
-}
-
 // applyPendingLocked merges the wallet's own unconfirmed transactions into
 // the node's listing: while the node holds one in its mempool, its inputs
 // are spent and its outputs to the wallet (change, payments to itself) are
 // unconfirmed coins. Once the node has it in a block, or no longer has it
 // at all (a conflict won, or it was dropped), it stops being pending; the
-// node's own listing then tells the truth. Caller holds mu.
-func (w *Wallet) applyPendingLocked(ctx context.Context, node Node, utxos []Unspent) ([]Unspent, error) {
+// node's own listing then tells the truth. Recently confirmed or dropped
+// transactions are asked about again (see mayBeReorgedLocked): one back in
+// the mempool is pending again. It reports whether any sent transaction's
+// state changed. Caller holds mu.
+func (w *Wallet) applyPendingLocked(ctx context.Context, node Node, tip uint32, utxos []Unspent) ([]Unspent, bool, error) {
 	byOp := make(map[chain.OutPoint]int, len(utxos))
 	for i, u := range utxos {
 		byOp[u.OutPoint] = i
 	}
 	removed := make(map[chain.OutPoint]bool)
+	changed := false
 	for i := range w.state.Sent {
 		s := &w.state.Sent[i]
-		if !s.Pending {
-			if s.Confirmed && s.BlockTime == 0 {
-				// Confirmed before the wallet kept block times: ask once.
-				st, err := node.TxState(ctx, s.TxID)
-				if err != nil {
-					return nil, fmt.Errorf("node: %w", err)
-				}
-				if st.Status == TxConfirmed {
-					s.Height, s.BlockTime = st.Height, st.BlockTime
-				}
-			}
-			continue
-		}
-		tx, err := chain.DecodeTx(s.Raw)
-		if err != nil {
-			s.Pending = false // cannot happen: the wallet wrote it
+		if !s.Pending && !w.mayBeReorgedLocked(s, tip) {
 			continue
 		}
 		st, err := node.TxState(ctx, s.TxID)
 		if err != nil {
-			return nil, fmt.Errorf("node: %w", err)
+			return nil, false, fmt.Errorf("node: %w", err)
 		}
 		if st.Status != TxInMempool {
-			s.Pending = false
-			s.Confirmed = st.Status == TxConfirmed
-			s.Height, s.BlockTime = st.Height, st.BlockTime
-			w.log.Debug("sent transaction left the pending set", "txid", s.TxID, "confirmed", s.Confirmed)
+			next := SentTx{Confirmed: st.Status == TxConfirmed, Height: st.Height, BlockTime: st.BlockTime, DroppedAt: s.DroppedAt}
+			if !next.Confirmed && (s.Pending || s.Confirmed) {
+				next.DroppedAt = tip
+			}
+			if s.Pending || s.Confirmed != next.Confirmed || s.Height != next.Height || s.BlockTime != next.BlockTime {
+				changed = true
+				switch {
+				case s.Pending:
+					w.log.Debug("sent transaction left the pending set", "txid", s.TxID, "confirmed", next.Confirmed)
+				case s.Confirmed && !next.Confirmed:
+					w.log.Debug("a reorganisation took a sent transaction out of the chain", "txid", s.TxID, "height", s.Height)
+				case next.Confirmed:
+					w.log.Debug("a sent transaction was mined in another block", "txid", s.TxID, "height", next.Height)
+				}
+			}
+			s.Pending, s.Confirmed, s.Height, s.BlockTime, s.DroppedAt = false, next.Confirmed, next.Height, next.BlockTime, next.DroppedAt
+			if s.Confirmed {
+				s.DroppedAt = 0
+			}
+			continue
+		}
+		if !s.Pending {
+			changed = true
+			w.log.Debug("a sent transaction is back in the node's mempool", "txid", s.TxID, "height", s.Height)
+			s.Pending, s.Confirmed, s.Height, s.BlockTime, s.DroppedAt = true, false, 0, 0, 0
+		}
+		tx, err := chain.DecodeTx(s.Raw)
+		if err != nil {
+			s.Pending = false // cannot happen: the wallet wrote it
 			continue
 		}
 		for _, in := range tx.Inputs {
@@ -259,5 +258,19 @@ func (w *Wallet) applyPendingLocked(ctx context.Context, node Node, utxos []Unsp
 			kept = append(kept, u)
 		}
 	}
-	return kept, nil
+	return kept, changed, nil
+}
+
+// mayBeReorgedLocked reports whether a sent transaction that is not
+// pending should be asked about again: it was confirmed less than
+// CoinbaseMaturity blocks below tip (a reorganisation may move it to
+// another block, back to the mempool, or drop it), or before the wallet
+// kept block heights and times, or it was found dropped less than
+// CoinbaseMaturity blocks ago (it may still be mined). Older ones are not
+// asked about at every sync. Caller holds mu.
+func (w *Wallet) mayBeReorgedLocked(s *SentTx, tip uint32) bool {
+	if s.Confirmed {
+		return s.BlockTime == 0 || s.Height+w.params.CoinbaseMaturity > tip
+	}
+	return s.DroppedAt+w.params.CoinbaseMaturity > tip
 }

@@ -30,6 +30,7 @@ type chainNode struct {
 	mempool  []*chain.Tx
 	feeRate  uint64
 	sent     int
+	states   int   // TxState calls
 	unusable error // when set, every call fails with it (node unreachable)
 }
 
@@ -92,6 +93,7 @@ func (n *chainNode) TxState(ctx context.Context, txid chain.Hash) (TxState, erro
 		return TxState{}, n.unusable
 	}
 	n.mu.Lock()
+	n.states++
 	for _, tx := range n.mempool {
 		if tx.TxID() == txid {
 			n.mu.Unlock()
@@ -193,6 +195,28 @@ func (n *chainNode) mine(payee [32]byte) *chain.Block {
 	return b
 }
 
+// disconnect takes block b out of the main chain, as a reorganisation
+// would; with toMempool its transactions go back to the waiting list, as
+// the node's mempool takes back a disconnected block's transactions.
+func (n *chainNode) disconnect(b *chain.Block, toMempool bool) {
+	n.t.Helper()
+	if err := n.chain.InvalidateBlock(context.Background(), b.Header.BlockHash()); err != nil {
+		n.t.Fatal(err)
+	}
+	if toMempool {
+		n.mu.Lock()
+		n.mempool = append(n.mempool, b.Txs[1:]...)
+		n.mu.Unlock()
+	}
+}
+
+// stateCalls is how many times TxState was asked.
+func (n *chainNode) stateCalls() int {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.states
+}
+
 // mineTo mines blocks until the tip is at height.
 func (n *chainNode) mineTo(height uint32, payee [32]byte) {
 	n.t.Helper()
@@ -203,12 +227,16 @@ func (n *chainNode) mineTo(height uint32, payee [32]byte) {
 
 // burnKey is a key no test wallet owns, for blocks whose reward does not
 // matter.
-var burnKey = func() [32]byte {
+var burnKey = burnKeyAt(0)
+
+// burnKeyAt is the index'th key of burnKey's chain: blocks that must differ
+// from one another pay different ones.
+func burnKeyAt(index uint32) [32]byte {
 	seed, _ := SeedFromMnemonic(abandonMnemonic, "burn")
 	kc, _ := newKeyChain(seed, 1)
-	pk, _ := kc.pubKey(keyPath{0, 0})
+	pk, _ := kc.pubKey(keyPath{0, index})
 	return pk
-}()
+}
 
 // errUnreachable stands for a node that cannot be reached.
 var errUnreachable = errors.New("dial tcp 127.0.0.1:28331: connect: connection refused")

@@ -53,11 +53,15 @@ type SentTx struct {
 	// conflict won, or it expired): its inputs are the wallet's again.
 	Confirmed bool `json:"confirmed,omitempty"`
 	// Height and BlockTime (unix seconds) are those of the block that
-	// confirmed it, as the node reported when it first saw it there; zero
-	// while unconfirmed, and for wallets written before they were kept
-	// until the next sync fills them in.
+	// confirmed it, as the node last reported them (a reorganisation can
+	// move it to another block); zero while unconfirmed, and for wallets
+	// written before they were kept until the next sync fills them in.
 	Height    uint32 `json:"height,omitempty"`
 	BlockTime int64  `json:"block_time,omitempty"`
+	// DroppedAt is the node's tip height when the wallet found the
+	// transaction dropped; the wallet asks about it again until the tip
+	// is CoinbaseMaturity blocks past that, in case it is mined after all.
+	DroppedAt uint32 `json:"dropped_at,omitempty"`
 }
 
 // Option configures Create, Open and Restore.

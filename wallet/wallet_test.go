@@ -388,6 +388,115 @@ func TestBlockTimes(t *testing.T) {
 	}
 }
 
+// TestReorganisedPayment follows a payment that a reorganisation takes out
+// of the chain: back in the mempool it is pending again (its change an
+// unconfirmed coin, its inputs spent), mined again it is confirmed at its
+// new block, left out of the mempool it is dropped and its inputs are the
+// wallet's again. Payments dropped or confirmed deeper than the coinbase
+// maturity are not asked about at every sync.
+func TestReorganisedPayment(t *testing.T) {
+	ctx := context.Background()
+	node := newChainNode(t)
+	alice, _ := newTestWallet(t, node.params, "")
+	bob, _ := newTestWallet(t, node.params, "")
+	node.mine(node.pubKeyOf(mustAddress(t, alice)))
+	node.mineTo(testMaturity+1, burnKey)
+	d, err := alice.CreateTransaction(ctx, node, Payment{To: mustAddress(t, bob), Amount: flt(1), FeeRate: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := alice.Send(ctx, node, d); err != nil {
+		t.Fatal(err)
+	}
+	first := node.mine(burnKey)
+	height := node.chain.BestState().Height
+	confirmed := mustBalance(t, alice, node)
+	if confirmed != (Balance{Confirmed: d.Change}) {
+		t.Fatalf("balance with the payment confirmed %+v, want its change %s confirmed", confirmed, d.Change)
+	}
+
+	node.disconnect(first, true)
+	if got := mustBalance(t, alice, node); got != (Balance{Unconfirmed: d.Change}) {
+		t.Fatalf("balance with the payment back in the mempool %+v, want its change %s unconfirmed", got, d.Change)
+	}
+	if h := alice.History(); len(h) != 1 || !h[0].Pending || h[0].Confirmed || h[0].Height != 0 || h[0].BlockTime != 0 {
+		t.Fatalf("history with the payment back in the mempool %+v, want it pending", h)
+	}
+	reopened, err := Open(alice.Path(), node.params, []byte("correct horse"), testOpts()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := reopened.History(); len(h) != 1 || !h[0].Pending {
+		t.Fatalf("the wallet file did not keep the payment pending again: %+v", h)
+	}
+	reopened.Close()
+
+	// Each block pays another key, so that it is not the block disconnected
+	// before (which the chain knows as invalid).
+	second := node.mine(burnKeyAt(1))
+	if got := mustBalance(t, alice, node); got != confirmed {
+		t.Fatalf("balance with the payment mined again %+v, want %+v", got, confirmed)
+	}
+	if h := alice.History(); len(h) != 1 || !h[0].Confirmed || h[0].Height != height || h[0].BlockTime != int64(second.Header.Time) {
+		t.Fatalf("history with the payment mined again %+v, want height %d time %d", h, height, second.Header.Time)
+	}
+
+	node.disconnect(second, false)
+	if got := mustBalance(t, alice, node); got != (Balance{Confirmed: flt(50)}) {
+		t.Fatalf("balance with the payment dropped %+v, want the coinbase it spent", got)
+	}
+	tip := node.chain.BestState().Height
+	if h := alice.History(); len(h) != 1 || h[0].Pending || h[0].Confirmed || h[0].DroppedAt != tip {
+		t.Fatalf("history with the payment dropped at height %d: %+v", tip, h)
+	}
+
+	// Mined after all (another node had it), a dropped payment is
+	// confirmed at the next sync.
+	if _, err := node.SendRawTransaction(ctx, d.Tx); err != nil {
+		t.Fatal(err)
+	}
+	node.mine(burnKeyAt(2))
+	if got := mustBalance(t, alice, node); got != confirmed {
+		t.Fatalf("balance with the dropped payment mined %+v, want %+v", got, confirmed)
+	}
+	if h := alice.History(); len(h) != 1 || !h[0].Confirmed || h[0].Height != height || h[0].DroppedAt != 0 {
+		t.Fatalf("history with the dropped payment mined %+v", h)
+	}
+
+	// Asked about until it is the coinbase maturity deep, then no more.
+	asked := func() bool {
+		t.Helper()
+		calls := node.stateCalls()
+		if _, err := alice.Sync(ctx, node); err != nil {
+			t.Fatal(err)
+		}
+		return node.stateCalls() != calls
+	}
+	node.mineTo(height+testMaturity-1, burnKey)
+	if !asked() {
+		t.Error("a payment confirmed less than the coinbase maturity deep was not asked about")
+	}
+	node.mine(burnKey)
+	if asked() {
+		t.Error("a payment confirmed the coinbase maturity deep was asked about")
+	}
+	// The same for a payment dropped that long ago (set by hand: the
+	// chain cannot drop a block this deep).
+	tip = node.chain.BestState().Height
+	alice.mu.Lock()
+	alice.state.Sent[0] = SentTx{TxID: d.TxID, Raw: alice.state.Sent[0].Raw, DroppedAt: tip - testMaturity}
+	alice.mu.Unlock()
+	if asked() {
+		t.Error("a payment dropped the coinbase maturity ago was asked about")
+	}
+	alice.mu.Lock()
+	alice.state.Sent[0].DroppedAt++
+	alice.mu.Unlock()
+	if !asked() {
+		t.Error("a payment dropped less than the coinbase maturity ago was not asked about")
+	}
+}
+
 // TestSweepAndSubtractFee pays with the fee taken from the amount and
 // sweeps a whole wallet on a real chain, checking every balance to the
 // unit, and checks the refusals of each.

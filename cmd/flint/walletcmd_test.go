@@ -305,3 +305,24 @@ func TestHistoryOrder(t *testing.T) {
 		t.Errorf("the confirmed payment at height 5 of 9 has confirmations %v, want 5", c)
 	}
 }
+
+// TestHistoryStatusText checks the status column of `wallet history` for
+// people, word for word.
+func TestHistoryStatusText(t *testing.T) {
+	n := func(v uint32) *uint32 { return &v }
+	for _, c := range []struct {
+		entry historyEntry
+		want  string
+	}{
+		{historyEntry{Status: statusConfirmed, Confirmations: n(1)}, "1 confirmation"},
+		{historyEntry{Status: statusConfirmed, Confirmations: n(2)}, "2 confirmations"},
+		{historyEntry{Status: statusConfirmed}, "confirmed"},
+		{historyEntry{Status: statusUnconfirmed}, "unconfirmed"},
+		{historyEntry{Status: statusImmature, MatureHeight: 120}, "immature until height 120"},
+		{historyEntry{Status: statusDropped}, "dropped by the node"},
+	} {
+		if got := c.entry.statusText(); got != c.want {
+			t.Errorf("%+v: %q, want %q", c.entry, got, c.want)
+		}
+	}
+}

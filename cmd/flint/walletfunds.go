@@ -72,7 +72,9 @@ func (h historyEntry) statusText() string {
 		return "dropped by the node"
 	case h.Status == statusImmature:
 		return fmt.Sprintf("immature until height %d", h.MatureHeight)
-	case h.Confirmations != nil && *h.Confirmations > 0:
+	case h.Confirmations != nil && *h.Confirmations == 1:
+		return "1 confirmation"
+	case h.Confirmations != nil && *h.Confirmations > 1:
 		return fmt.Sprintf("%d confirmations", *h.Confirmations)
 	}
 	return h.Status
