@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"context"
 	"io"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -277,6 +279,44 @@ func TestHostileSync(t *testing.T) {
 			t.Errorf("unsolicited blocks cost %d points", s)
 		}
 	})
+}
+
+// TestRequestSizeFollowsBlocks syncs small blocks from a peer that serves
+// them honestly and records each getblocks: the first asks for the least
+// number of bodies, and once the blocks' size is known the requests ask
+// for the protocol's most.
+func TestRequestSizeFollowsBlocks(t *testing.T) {
+	src := startNode(t, "source")
+	src.mine(400)
+	srcTip := src.Chain().BestState().Hash
+	h := startNode(t, "h")
+	x := newHostile(t, src)
+	var mu sync.Mutex
+	var sizes []int
+	x.blocks = func(hashes []chain.Hash) []byte {
+		mu.Lock()
+		sizes = append(sizes, len(hashes))
+		mu.Unlock()
+		out := []byte{p2p.CodeOK}
+		for _, hash := range hashes {
+			b, err := src.Chain().BlockByHash(hash)
+			if err != nil {
+				return []byte{p2p.CodeNotAvailable}
+			}
+			out = p2p.AppendFrame(out, b.Serialize())
+		}
+		return out
+	}
+	x.dial(h)
+	waitTip(t, 60*time.Second, srcTip, h)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(sizes) == 0 || sizes[0] != 32 {
+		t.Fatalf("getblocks sizes %v: the first should ask for 32 bodies", sizes)
+	}
+	if most := slices.Max(sizes); most != p2p.MaxBlocksPerRequest {
+		t.Errorf("getblocks sizes %v: none asked for %d bodies of %d-byte blocks", sizes, p2p.MaxBlocksPerRequest, src.blockAt(1).SerializeSize())
+	}
 }
 
 // TestStallTimeout: the node's P2P.StallTimeout bounds a body request; a

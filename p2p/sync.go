@@ -15,8 +15,14 @@ import (
 
 // Sync settings (docs/p2p.md).
 const (
-	// blocksPerRequest is the number of bodies asked for in one getblocks.
+	// blocksPerRequest is the least number of bodies asked for in one
+	// getblocks, and the number while no body has arrived yet.
 	blocksPerRequest = 32
+	// requestBytes is the size of the bodies one getblocks asks for when
+	// the recent blocks are small: up to MaxBlocksPerRequest blocks of the
+	// recent average size, so that a chain of small blocks is not held to
+	// blocksPerRequest times the peer's getblocks rate limit.
+	requestBytes = 1 << 20
 	// maxRequestsPerPeer bounds the body requests in flight to one peer.
 	maxRequestsPerPeer = 4
 	// downloadWindow is how far past the connected tip bodies are asked
@@ -46,6 +52,8 @@ type syncEvent struct {
 	peer    peer.ID
 	hashes  []chain.Hash // blocks: the request
 	count   int          // headers: headers received; blocks: processed
+	blocks  int          // blocks: bodies received
+	bytes   int          // blocks: their serialised size
 	full    bool         // headers: the reply was full (ask again)
 	err     error
 	penalty int // points the peer earned
@@ -74,7 +82,10 @@ type syncer struct {
 	askHeaders  map[peer.ID]bool     // peers to ask for headers regardless of work
 	inflight    map[chain.Hash]peer.ID
 	perPeer     map[peer.ID]int
-	cooldown    map[peer.ID]time.Time
+	// blockSize is a moving average of the serialised size of the bodies
+	// received, zero before the first; it sizes the requests.
+	blockSize int
+	cooldown  map[peer.ID]time.Time
 	// served are peers that sent us headers: they have a chain past what
 	// their status (sent at connect time) says.
 	served    map[peer.ID]bool
@@ -226,6 +237,9 @@ func (s *syncer) handle(ev syncEvent) {
 		for _, h := range ev.hashes {
 			delete(s.inflight, h)
 		}
+		if ev.blocks > 0 {
+			s.blockSize = movingBlockSize(s.blockSize, ev.bytes/ev.blocks)
+		}
 		s.perPeer[ev.peer]--
 		if s.perPeer[ev.peer] <= 0 {
 			delete(s.perPeer, ev.peer)
@@ -333,7 +347,7 @@ func (s *syncer) scheduleBodies(ctx context.Context) {
 			continue
 		}
 		for s.perPeer[p] < maxRequestsPerPeer {
-			hashes := n.cfg.NextBlocksToDownload(blocksPerRequest, downloadWindow, skip)
+			hashes := n.cfg.NextBlocksToDownload(requestSize(s.blockSize), downloadWindow, skip)
 			if len(hashes) == 0 {
 				return
 			}
@@ -359,6 +373,10 @@ func (s *syncer) fetchBodies(ctx context.Context, p peer.ID, hashes []chain.Hash
 		ev.err, ev.penalty = err, requestPenalty(err)
 	}
 	for _, b := range blocks {
+		ev.blocks++
+		ev.bytes += b.SerializeSize()
+	}
+	for _, b := range blocks {
 		if _, perr := n.cfg.ProcessBlock(ctx, b); perr != nil {
 			if provablyInvalid(perr) {
 				ev.err, ev.penalty = perr, scoreInvalid
@@ -369,6 +387,25 @@ func (s *syncer) fetchBodies(ctx context.Context, p peer.ID, hashes []chain.Hash
 		ev.count++
 	}
 	return ev
+}
+
+// requestSize is the number of bodies to ask for in one getblocks when the
+// recent bodies averaged blockSize bytes (zero: none yet): requestBytes
+// worth, between blocksPerRequest and MaxBlocksPerRequest.
+func requestSize(blockSize int) int {
+	if blockSize <= 0 {
+		return blocksPerRequest
+	}
+	return min(max(requestBytes/blockSize, blocksPerRequest), MaxBlocksPerRequest)
+}
+
+// movingBlockSize folds the average size of one reply's bodies into the
+// moving average avg (zero: none yet), a quarter weight per reply.
+func movingBlockSize(avg, reply int) int {
+	if avg == 0 {
+		return max(reply, 1)
+	}
+	return max((3*avg+reply)/4, 1)
 }
 
 // requestPenalty returns the points a failed request costs the peer: a
