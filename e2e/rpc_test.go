@@ -133,7 +133,7 @@ func TestNodeRPCWalk(t *testing.T) {
 		"getpeerinfo":       nil, "getconnectioncount": nil, "listbanned": nil, "clearbanned": nil,
 		"setban":         {"127.0.0.2", "add", 60},
 		"addnode":        {self, "add"},
-		"disconnectnode": nil, // needs a connected peer: p2p's own tests
+		"disconnectnode": nil, // needs a connected peer: p2p's TestDisconnectNode
 	}
 	invalid := map[string][]any{
 		"getblockhash": {"ten"}, "getblock": {"nothex"}, "getblockheader": {42},

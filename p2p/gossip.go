@@ -279,13 +279,11 @@ func (n *Node) publish(t *pubsub.Topic, data []byte) {
 	if t == nil || len(t.ListPeers()) == 0 {
 		return // nobody to tell; peers that connect later sync instead
 	}
-	n.wg.Add(1)
-	go func() {
-		defer n.wg.Done()
+	n.goRun(func() {
 		ctx, cancel := context.WithTimeout(n.ctx, publishTimeout)
 		defer cancel()
 		if err := t.Publish(ctx, data, pubsub.WithReadiness(pubsub.MinTopicSize(1))); err != nil && n.ctx.Err() == nil {
 			n.log.Debug("publication not sent", "topic", t.String(), "err", err)
 		}
-	}()
+	})
 }

@@ -28,8 +28,7 @@ import (
 const HostKeyFile = "hostkey"
 
 // Connection manager watermarks: above HighWater connections the manager
-// trims back to LowWater, sparing peers in their grace period and peers
-// protected for sync.
+// trims back to LowWater, sparing peers in their grace period.
 const (
 	DefaultLowWater  = 32
 	DefaultHighWater = 64
@@ -175,6 +174,7 @@ func newHost(key crypto.PrivKey, listen []string, low, high int, gater *gater, p
 		libp2p.ResourceManager(rm),
 		libp2p.ConnectionGater(gater),
 		libp2p.UserAgent("flint"),
+		libp2p.Ping(true), // getpeerinfo's pingtime
 		libp2p.DisableRelay(),
 		libp2p.DisableMetrics(),
 		libp2p.BandwidthReporter(bw),

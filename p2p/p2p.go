@@ -250,6 +250,7 @@ func (n *Node) Run(ctx context.Context) error {
 	n.goRun(func() { drain(n.ctx, n.txsSub) })
 	n.goRun(func() { n.sync.run(n.ctx) })
 	n.goRun(func() { n.maintainPeers(n.ctx) })
+	n.goRun(func() { n.pingPeers(n.ctx) })
 	if err := n.startDiscovery(n.ctx); err != nil {
 		n.log.Warn("discovery not started", "err", err)
 	}
@@ -364,6 +365,7 @@ func (n *Node) connected(c network.Conn) {
 			return
 		}
 		n.onStatus(p, st)
+		n.pingPeer(p) // getpeerinfo's pingtime from the start
 	})
 }
 

@@ -1,0 +1,94 @@
+package p2p_test
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+// peerInfo returns what n's getpeerinfo says of other, and whether other
+// is listed.
+func peerInfo(n, other *testNode) (pingTime time.Duration, listed bool) {
+	for _, p := range n.P2P().Peers() {
+		if p.ID == other.P2P().ID().String() {
+			return p.PingTime, true
+		}
+	}
+	return 0, false
+}
+
+// TestPingTime: both sides of a new connection measure a round trip, so
+// getpeerinfo's pingtime is known from the start.
+func TestPingTime(t *testing.T) {
+	a := startNode(t, "a")
+	b := startNode(t, "b")
+	connect(t, b, a)
+	for _, c := range []struct{ n, other *testNode }{{a, b}, {b, a}} {
+		waitFor(t, 10*time.Second, c.n.name+"'s ping of "+c.other.name, func() bool {
+			d, listed := peerInfo(c.n, c.other)
+			return listed && d > 0
+		})
+	}
+	if d, _ := peerInfo(a, b); d > 5*time.Second {
+		t.Errorf("a ping over loopback of %v", d)
+	}
+}
+
+// TestDisconnectNode: disconnectnode closes the connection to a connected
+// peer, which may connect again, and names a peer that is not connected.
+func TestDisconnectNode(t *testing.T) {
+	a := startNode(t, "a")
+	b := startNode(t, "b")
+	connect(t, b, a)
+	waitFor(t, 10*time.Second, "a sees b", func() bool { _, ok := peerInfo(a, b); return ok })
+	if err := a.P2P().Disconnect(b.P2P().ID().String()); err != nil {
+		t.Fatalf("disconnect a connected peer: %v", err)
+	}
+	waitFor(t, 10*time.Second, "b gone from a and a from b", func() bool {
+		return len(a.P2P().Peers()) == 0 && len(b.P2P().Peers()) == 0
+	})
+	err := a.P2P().Disconnect(b.P2P().ID().String())
+	if want := "peer " + b.P2P().ID().String() + " is not connected"; err == nil || err.Error() != want {
+		t.Errorf("disconnect a peer no longer connected: %v, want %q", err, want)
+	}
+	if err := a.P2P().Disconnect("notapeerid"); err == nil {
+		t.Error("disconnect of a malformed peer ID succeeded")
+	}
+	connect(t, b, a) // not banned: it may come back
+	waitFor(t, 10*time.Second, "b back at a", func() bool { _, ok := peerInfo(a, b); return ok })
+}
+
+// TestBanEnds: a banned peer cannot connect, either way, until the ban
+// ends; then it can, with nothing lifted by hand.
+func TestBanEnds(t *testing.T) {
+	a := startNode(t, "a")
+	b := startNode(t, "b")
+	connect(t, b, a)
+	waitFor(t, 10*time.Second, "a sees b", func() bool { _, ok := peerInfo(a, b); return ok })
+	const ban = 3 * time.Second
+	until := time.Now().Add(ban)
+	a.P2P().Ban(b.P2P().ID(), ban, "test")
+	waitFor(t, 10*time.Second, "b disconnected", func() bool { return len(a.P2P().Peers()) == 0 })
+	if bans := a.P2P().Bans(); len(bans) != 1 || bans[0].Address != b.P2P().ID().String() {
+		t.Fatalf("listbanned: %+v", bans)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if _, err := b.P2P().Connect(ctx, a.TCPAddr()); err == nil && time.Now().Before(until) {
+		// The dial may have gone through the handshake before a's gater
+		// refused it; a must not keep it.
+		time.Sleep(200 * time.Millisecond)
+		if _, listed := peerInfo(a, b); listed && time.Now().Before(until) {
+			t.Fatal("a banned peer connected during its ban")
+		}
+	}
+	if _, err := a.P2P().Connect(ctx, b.TCPAddr()); err == nil && time.Now().Before(until) {
+		t.Fatal("a dialled a peer it banned")
+	}
+	time.Sleep(time.Until(until) + 100*time.Millisecond)
+	if bans := a.P2P().Bans(); len(bans) != 0 {
+		t.Errorf("listbanned after the ban ended: %+v", bans)
+	}
+	connect(t, b, a)
+	waitFor(t, 10*time.Second, "b back at a after its ban", func() bool { _, ok := peerInfo(a, b); return ok })
+}
