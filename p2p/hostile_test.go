@@ -68,8 +68,7 @@ func newHostile(t *testing.T, source *testNode) *hostile {
 			s.Write(x.headers(g))
 			return
 		}
-		hs := source.Chain().LocateHeaders(g.Locator, g.Stop, p2p.MaxHeadersPerReply)
-		s.Write(append([]byte{p2p.CodeOK}, p2p.AppendFrame(nil, p2p.EncodeHeaders(hs))...))
+		s.Write(x.honestHeaders(g))
 	})
 	h.SetStreamHandler(x.proto("getblocks"), func(s network.Stream) {
 		defer s.Close()
@@ -82,6 +81,28 @@ func newHostile(t *testing.T, source *testNode) *hostile {
 		s.Write(x.blocks(hashes))
 	})
 	return x
+}
+
+// honestHeaders is the source's answer to a getheaders.
+func (x *hostile) honestHeaders(g p2p.GetHeaders) []byte {
+	hs := x.source.Chain().LocateHeaders(g.Locator, g.Stop, p2p.MaxHeadersPerReply)
+	return append([]byte{p2p.CodeOK}, p2p.AppendFrame(nil, p2p.EncodeHeaders(hs))...)
+}
+
+// honestBlocks is the source's answer to a getblocks.
+func (x *hostile) honestBlocks(hashes []chain.Hash) []byte {
+	out := []byte{p2p.CodeOK}
+	for _, hash := range hashes {
+		b, err := x.source.Chain().BlockByHash(hash)
+		if err != nil {
+			if len(out) == 1 {
+				return []byte{p2p.CodeNotAvailable}
+			}
+			return out
+		}
+		out = p2p.AppendFrame(out, b.Serialize())
+	}
+	return out
 }
 
 func (x *hostile) proto(name string) protocol.ID {
@@ -297,15 +318,7 @@ func TestRequestSizeFollowsBlocks(t *testing.T) {
 		mu.Lock()
 		sizes = append(sizes, len(hashes))
 		mu.Unlock()
-		out := []byte{p2p.CodeOK}
-		for _, hash := range hashes {
-			b, err := src.Chain().BlockByHash(hash)
-			if err != nil {
-				return []byte{p2p.CodeNotAvailable}
-			}
-			out = p2p.AppendFrame(out, b.Serialize())
-		}
-		return out
+		return x.honestBlocks(hashes)
 	}
 	x.dial(h)
 	waitTip(t, 60*time.Second, srcTip, h)
@@ -347,4 +360,31 @@ func TestStallTimeout(t *testing.T) {
 	// The getblocks deadline is 20 s: stall points within 10 s of the
 	// request come from the 1 s stall timeout.
 	waitFor(t, 10*time.Second, "stall points", func() bool { return staller.banScore(h) >= 10 })
+}
+
+// TestHeadersAskedAgain: a getheaders that fails — here refused as rate
+// limited — is asked again once the peer's cooldown ends, so a peer that
+// is our only way to the best chain is not given up after one refusal.
+func TestHeadersAskedAgain(t *testing.T) {
+	src := startNode(t, "source")
+	src.mine(20)
+	srcTip := src.Chain().BestState().Hash
+	h := startNode(t, "h")
+	x := newHostile(t, src)
+	var mu sync.Mutex
+	asks := 0
+	x.headers = func(g p2p.GetHeaders) []byte {
+		mu.Lock()
+		defer mu.Unlock()
+		if asks++; asks == 1 {
+			return []byte{p2p.CodeRateLimited}
+		}
+		return x.honestHeaders(g)
+	}
+	x.blocks = x.honestBlocks
+	x.dial(h)
+	waitTip(t, 30*time.Second, srcTip, h)
+	if score := x.banScore(h); score != 0 {
+		t.Errorf("a refusal cost the peer %d points", score)
+	}
 }

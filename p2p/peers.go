@@ -27,13 +27,13 @@ const (
 	BanThreshold       = 100
 	DefaultBanDuration = 24 * time.Hour
 
-	// scoreInvalid: a header or block that breaks a consensus rule, or a
-	// headers reply that is not a chain.
+	// scoreInvalid: a header or block that breaks a consensus rule.
 	scoreInvalid = 100
 	// scoreOversized: a frame beyond its type's limit.
 	scoreOversized = 50
-	// scoreMalformed: a frame that does not decode, trailing bytes after a
-	// request, a non-minimal length.
+	// scoreMalformed: a frame that does not decode (a headers reply that
+	// is not a chain among them), trailing bytes after a request, a
+	// non-minimal length.
 	scoreMalformed = 20
 	// scoreUnsolicited: a block or headers nobody asked for.
 	scoreUnsolicited = 20

@@ -33,9 +33,9 @@ const (
 
 // DefaultRates are the per-peer token buckets of each protocol, by
 // protocol name. A peer syncing from us asks one getheaders per 2,000
-// headers and one getblocks per 32 blocks, at most 4 at a time; the
-// buckets leave room for a fast initial sync over a LAN (3,200 blocks/s)
-// and refuse a flood.
+// headers and one getblocks per 32 to 128 blocks, at most 4 at a time;
+// the buckets leave room for a fast initial sync over a LAN (3,200 to
+// 12,800 blocks/s) and refuse a flood.
 var DefaultRates = map[string]Rate{
 	"status":     {PerSecond: 0.5, Burst: 4},
 	"getheaders": {PerSecond: 10, Burst: 20},

@@ -34,8 +34,8 @@ const (
 	// ibdProgressTimeout ends initial download when no requested body
 	// has connected for this long (SPEC §10).
 	ibdProgressTimeout = 60 * time.Second
-	// peerCooldown is how long a peer that stalled or lacked blocks gets
-	// no body requests.
+	// peerCooldown is how long a peer whose request failed, or that lacked
+	// the blocks asked for, gets no requests.
 	peerCooldown = 10 * time.Second
 	// rateLimitBackoff is how long a peer that answered "rate limited"
 	// gets no requests.
@@ -226,8 +226,10 @@ func (s *syncer) handle(ev syncEvent) {
 		}
 		switch {
 		case ev.err != nil:
-			s.cooldown[ev.peer] = n.now().Add(peerCooldown)
-			s.headersDone[ev.peer] = workOf(n.peers.status(ev.peer))
+			// Ask again once the cooldown ends: a peer that keeps
+			// failing pays for each failure until it is banned.
+			s.cooldown[ev.peer] = n.now().Add(cooldownAfter(ev.err))
+			s.askHeaders[ev.peer] = true
 		case ev.full:
 			s.askHeaders[ev.peer] = true // there is more
 		default:
@@ -248,16 +250,24 @@ func (s *syncer) handle(ev syncEvent) {
 		if ev.count > 0 {
 			s.lastProgress.Store(n.now().UnixNano())
 		}
-		var code errCode
-		switch {
-		case errors.As(ev.err, &code) && byte(code) == CodeRateLimited:
-			s.cooldown[ev.peer] = n.now().Add(rateLimitBackoff)
-		case ev.err != nil || ev.count == 0:
-			// It stalled or lacks the blocks: others get them for a while.
-			// (A short reply with no error is the 8 MiB cap: ask again.)
-			s.cooldown[ev.peer] = n.now().Add(peerCooldown)
+		if ev.err != nil || ev.count == 0 {
+			// It refused, stalled or lacks the blocks: others get them
+			// for a while. (A short reply with no error is the 8 MiB
+			// cap: ask again.)
+			s.cooldown[ev.peer] = n.now().Add(cooldownAfter(ev.err))
 		}
 	}
+}
+
+// cooldownAfter is how long a peer whose request failed with err (nil: it
+// sent none of the blocks) gets no requests: rateLimitBackoff after it
+// answered "rate limited", peerCooldown otherwise.
+func cooldownAfter(err error) time.Duration {
+	var code errCode
+	if errors.As(err, &code) && byte(code) == CodeRateLimited {
+		return rateLimitBackoff
+	}
+	return peerCooldown
 }
 
 // schedule starts the requests the state calls for: headers from the best
