@@ -320,3 +320,28 @@ func TestAcceptWhileMining(t *testing.T) {
 	env.mine()
 	env.checkConsistent()
 }
+
+// TestHasWTx: the pool holds a transaction by its witness too, so a copy
+// with another witness (SPEC §10 names gossip duplicates by wtxid) is
+// not taken for the pooled one.
+func TestHasWTx(t *testing.T) {
+	env := newEnv(t, Policy{})
+	tx := env.spend(env.takeCoins(1), 1, 1000)
+	other := *tx
+	other.Inputs = append([]chain.TxIn(nil), tx.Inputs...)
+	other.Inputs[0].Witness = append([]byte(nil), tx.Inputs[0].Witness...)
+	other.Inputs[0].Witness[0] ^= 1
+	if other.TxID() != tx.TxID() || other.WTxID() == tx.WTxID() {
+		t.Fatal("the copy should share the txid and not the wtxid")
+	}
+	if env.mp.HasWTx(tx) {
+		t.Fatal("HasWTx before the transaction entered the pool")
+	}
+	env.accept(tx)
+	if !env.mp.HasWTx(tx) {
+		t.Error("HasWTx of a pooled transaction is false")
+	}
+	if env.mp.HasWTx(&other) {
+		t.Error("HasWTx of a copy with another witness is true")
+	}
+}

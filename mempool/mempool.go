@@ -647,6 +647,16 @@ func (mp *TxPool) Has(txid chain.Hash) bool {
 	return mp.pool[txid] != nil
 }
 
+// HasWTx reports whether the pool holds tx itself, witness included: a
+// pool transaction of the same txid with another witness is not it.
+func (mp *TxPool) HasWTx(tx *chain.Tx) bool {
+	txid := tx.TxID()
+	mp.mu.RLock()
+	e := mp.pool[txid]
+	mp.mu.RUnlock()
+	return e != nil && e.tx.WTxID() == tx.WTxID()
+}
+
 // HaveOrphan reports whether the transaction waits in the orphan pool.
 func (mp *TxPool) HaveOrphan(txid chain.Hash) bool {
 	mp.mu.RLock()

@@ -90,7 +90,7 @@ func (n *Node) newP2P() error {
 		LocateHeaders:        c.LocateHeaders,
 		HeaderLocator:        c.HeaderLocator,
 		NextBlocksToDownload: c.NextBlocksToDownload,
-		HaveTx:               mp.Has,
+		HaveTx:               mp.HasWTx,
 		AcceptTx: func(tx *chain.Tx, peer string) ([]*chain.Tx, error) {
 			res, err := mp.AcceptTx(tx, mempool.PeerID(peer))
 			return res.Accepted, err

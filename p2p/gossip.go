@@ -172,8 +172,11 @@ func (n *Node) validateBlock(ctx context.Context, from peer.ID, m *pubsub.Messag
 	if from == n.host.ID() {
 		return pubsub.ValidationAccept // our own block, processed before it was published
 	}
+	// The checks before the chain's are stateless: an honest relayer,
+	// which validated the message before forwarding it, never fails them.
 	b, err := chain.DecodeBlock(m.Data, n.cfg.Params.MaxBlockSize)
 	if err != nil {
+		n.misbehave(from, scoreMalformed, "gossiped a block that does not decode: "+err.Error())
 		return n.verdict("blocks", pubsub.ValidationReject)
 	}
 	hash := b.BlockHash()
@@ -181,9 +184,12 @@ func (n *Node) validateBlock(ctx context.Context, from peer.ID, m *pubsub.Messag
 		return n.verdict("blocks", pubsub.ValidationIgnore)
 	}
 	if err := chain.CheckProofOfWork(hash, b.Header.Bits, n.cfg.Params.PowLimit); err != nil {
+		n.misbehave(from, scoreInvalid, "gossiped a block with bad proof of work: "+err.Error())
 		return n.verdict("blocks", pubsub.ValidationReject)
 	}
 	if chain.BlockMerkleRoot(b.Txs) != b.Header.MerkleRoot {
+		// The body is not the header's: the header may still be good.
+		n.misbehave(from, scoreInvalid, "gossiped a block whose body does not match its merkle root")
 		return n.verdict("blocks", pubsub.ValidationReject)
 	}
 	best := n.cfg.BestState()
@@ -242,9 +248,10 @@ func (n *Node) validateTx(ctx context.Context, from peer.ID, m *pubsub.Message) 
 	}
 	tx, err := chain.DecodeTx(m.Data)
 	if err != nil {
+		n.misbehave(from, scoreMalformed, "gossiped a transaction that does not decode: "+err.Error())
 		return n.verdict("txs", pubsub.ValidationReject)
 	}
-	if n.sync.inIBD() || (n.cfg.HaveTx != nil && n.cfg.HaveTx(tx.TxID())) {
+	if n.sync.inIBD() || (n.cfg.HaveTx != nil && n.cfg.HaveTx(tx)) {
 		return n.verdict("txs", pubsub.ValidationIgnore)
 	}
 	accepted, err := n.cfg.AcceptTx(tx, from.String())

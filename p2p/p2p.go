@@ -83,8 +83,9 @@ type Config struct {
 	// NextBlocksToDownload lists missing bodies of the best header chain.
 	NextBlocksToDownload func(max int, window uint32, skip func(chain.Hash) bool) []chain.Hash
 
-	// HaveTx reports whether the mempool holds a transaction.
-	HaveTx func(txid chain.Hash) bool
+	// HaveTx reports whether the mempool holds this very transaction,
+	// witness included (SPEC §10 names it by wtxid).
+	HaveTx func(tx *chain.Tx) bool
 	// AcceptTx offers a gossiped transaction to the mempool on behalf of
 	// a peer; it returns the transactions that entered the pool (the
 	// transaction, then orphans it unlocked).

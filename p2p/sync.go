@@ -140,8 +140,15 @@ func (s *syncer) headersFrom(p peer.ID) {
 	}
 }
 
-// inIBD reports whether the node is in initial download.
-func (s *syncer) inIBD() bool { return s.ibd.Load() }
+// inIBD reports whether the node is in initial download. While it is,
+// each call looks again, so that a node whose tip just became recent
+// (mined or synced) stops ignoring gossip at once, not at the next tick.
+func (s *syncer) inIBD() bool {
+	if s.ibd.Load() {
+		s.updateIBD()
+	}
+	return s.ibd.Load()
+}
 
 // syncingWith reports whether sync is fetching from p.
 func (s *syncer) syncingWith(p peer.ID) bool {
