@@ -9,10 +9,18 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// DefaultMinFreeDisk is the free space below which a node stops: the
-// chain database writes through memory-mapped files, and a write there to
-// a full disk is not an error the node could handle but a crash (SIGBUS).
-const DefaultMinFreeDisk = 50 << 20
+// DefaultMinFreeDisk is the free space below which a node stops. The
+// chain database (badger, with its default options) writes through
+// memory-mapped files, and a write there to a full disk is not an error
+// the node could handle but a crash (SIGBUS). The reserve covers what the
+// database may write before the node looks again: the rest of its
+// memtable's write-ahead log (up to one memtable, 64 MiB), the table
+// that memtable is flushed to (up to 64 MiB more) and a compaction's new
+// tables before the old ones go (32 MiB). Values of 1 MiB or more would
+// go to the value log instead, but the chain stores none: a block is at
+// most 1,000,000 bytes. TestReserveCoversTheDatabase checks these sizes
+// against badger's.
+const DefaultMinFreeDisk = 160 << 20
 
 // diskCheckInterval is how often the running node looks at the free space
 // (each block stored looks too).
@@ -34,7 +42,11 @@ func freeDisk(dir string) (uint64, error) {
 // checkDisk returns an ErrDiskLow error, with the numbers, when the data
 // directory's file system has less than the minimum free.
 func (n *Node) checkDisk() error {
-	free, err := freeDisk(n.cfg.DataDir)
+	measure := freeDisk
+	if n.freeSpace != nil {
+		measure = n.freeSpace
+	}
+	free, err := measure(n.cfg.DataDir)
 	if err != nil {
 		return nil // a file system that cannot say is not a reason to stop
 	}

@@ -99,6 +99,9 @@ type Node struct {
 	// diskErr is set once the disk ran low (the node then stops without
 	// another write).
 	diskErr atomic.Pointer[error]
+	// freeSpace measures the free space under a directory; freeDisk when
+	// nil (tests set it before Run).
+	freeSpace func(dir string) (uint64, error)
 	// chainFault carries the first chain notification whose block could
 	// not be read; the node stops on it (see watchNotification).
 	chainFault chan error
