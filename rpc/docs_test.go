@@ -59,6 +59,24 @@ func TestDocsListEveryMethod(t *testing.T) {
 			t.Errorf("docs/rpc.md documents %s, which is not a registered method", name)
 		}
 	}
+	// The summary table names every method once.
+	summary := doc[strings.Index(doc, "| area | methods |"):]
+	summary = summary[:strings.Index(summary, "\n\n")]
+	listed := map[string]int{}
+	for _, line := range strings.Split(summary, "\n")[2:] {
+		cells := strings.Split(line, "|")
+		if len(cells) < 3 {
+			t.Fatalf("summary row %q", line)
+		}
+		for _, m := range strings.Split(cells[2], ",") {
+			listed[strings.TrimSpace(m)]++
+		}
+	}
+	for _, name := range methodNames(registered) {
+		if listed[name] != 1 {
+			t.Errorf("the summary table lists method %s %d times, want once", name, listed[name])
+		}
+	}
 	for _, code := range []string{"-32700", "-32600", "-32601", "-32602", "-32603", "-1", "-5", "-8", "-22", "-25", "-26", "-27", "-33"} {
 		if !strings.Contains(doc, "| "+code+" ") {
 			t.Errorf("docs/rpc.md does not list error code %s", code)
