@@ -389,6 +389,7 @@ func (n *Node) closeChain() error {
 func (n *Node) runDevMiner(ctx context.Context) error {
 	ticker := time.NewTicker(n.cfg.DevPeriod)
 	defer ticker.Stop()
+	waiting := false // for the clock, said once
 	for {
 		select {
 		case <-ctx.Done():
@@ -398,11 +399,24 @@ func (n *Node) runDevMiner(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return nil
 			}
-			if err != nil {
+			switch {
+			case errors.Is(err, miner.ErrAheadOfClock):
+				// Blocks mined faster than the clock (generatetoaddress)
+				// put the next block's time out of reach for a while.
+				if !waiting {
+					n.log.Warn("dev miner waiting for the clock", "err", err)
+					waiting = true
+				}
+				continue
+			case err != nil:
 				// A block refused (say, by a rule a mempool transaction
 				// broke after a reorg) is no reason to stop the node.
 				n.log.Error("dev block not mined", "err", err)
 				continue
+			}
+			if waiting {
+				n.log.Info("dev miner mining again: the clock caught up")
+				waiting = false
 			}
 			best := n.chain.BestState()
 			n.log.Info("dev block", "height", best.Height, "hash", hashes[0])
