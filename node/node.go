@@ -250,7 +250,7 @@ func (n *Node) build(sigCache *chain.SigCache) error {
 // bind, so the caller can name the setting that moves it. errors.Is(err,
 // syscall.EADDRINUSE) tells a port in use.
 type ListenError struct {
-	Service string // "RPC", "metrics" or "explorer"
+	Service string // "RPC", "metrics", "explorer" or "P2P"
 	Addr    string // the address asked for
 	Err     error
 }

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/big"
 	"path/filepath"
@@ -100,6 +101,10 @@ func (n *Node) newP2P() error {
 		DiscoveryInterval: cfg.DiscoveryInterval,
 		PeerGone:          func(peer string) { mp.RemovePeer(mempool.PeerID(peer)) },
 	})
+	var le *p2p.ListenError
+	if errors.As(err, &le) {
+		return &ListenError{Service: "P2P", Addr: le.Addr, Err: le.Err}
+	}
 	return err
 }
 

@@ -4,8 +4,8 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	libp2pmetrics "github.com/libp2p/go-libp2p/core/metrics"
 	"math"
+	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -14,6 +14,7 @@ import (
 	"github.com/libp2p/go-libp2p"
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/host"
+	libp2pmetrics "github.com/libp2p/go-libp2p/core/metrics"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/protocol"
 	rcmgr "github.com/libp2p/go-libp2p/p2p/host/resource-manager"
@@ -22,6 +23,8 @@ import (
 	"github.com/libp2p/go-libp2p/p2p/security/noise"
 	quic "github.com/libp2p/go-libp2p/p2p/transport/quic"
 	"github.com/libp2p/go-libp2p/p2p/transport/tcp"
+	ma "github.com/multiformats/go-multiaddr"
+	"go.uber.org/fx"
 )
 
 // HostKeyFile is the host key's file name under the p2p data directory.
@@ -159,14 +162,24 @@ func newHost(key crypto.PrivKey, listen []string, low, high int, gater *gater, p
 	if err != nil {
 		return nil, err
 	}
+	// A fixed port another process holds is found before the host
+	// starts: libp2p leaves goroutines behind when it fails to start.
+	if le := heldAddr(listen); le != nil {
+		cm.Close()
+		return nil, le
+	}
 	rm, err := newResourceManager(protocols)
 	if err != nil {
+		cm.Close()
 		return nil, err
 	}
 	h, err := libp2p.New(
 		libp2p.Identity(key),
 		libp2p.ListenAddrStrings(listen...),
-		libp2p.Transport(tcp.NewTCPTransport),
+		// Without SO_REUSEPORT: with it a second node binds the port
+		// another holds, and the kernel splits the incoming connections
+		// between the two.
+		libp2p.Transport(tcp.NewTCPTransport, tcp.DisableReuseport()),
 		libp2p.Transport(quic.NewTransport),
 		libp2p.Security(noise.ID, noise.New),
 		libp2p.Muxer(yamux.ID, yamux.DefaultTransport),
@@ -178,11 +191,117 @@ func newHost(key crypto.PrivKey, listen []string, low, high int, gater *gater, p
 		libp2p.DisableRelay(),
 		libp2p.DisableMetrics(),
 		libp2p.BandwidthReporter(bw),
+		libp2p.WithFxOption(fx.NopLogger), // its start-up errors come back as ours
 	)
 	if err != nil {
 		rm.Close()
 		cm.Close()
+		if le := unboundAddr(listen, nil); le != nil {
+			return nil, le
+		}
 		return nil, err
 	}
+	if le := unboundAddr(listen, h.Network().ListenAddresses()); le != nil {
+		h.Close()
+		return nil, le
+	}
 	return h, nil
+}
+
+// ListenError is returned by New when the host cannot listen on one of
+// its addresses. Every address must be bound: a node listening on QUIC
+// alone because another process holds its TCP port would be reachable
+// by half its peers. errors.Is(err, syscall.EADDRINUSE) tells a port in
+// use.
+type ListenError struct {
+	Addr string // the multiaddr asked for
+	Err  error
+}
+
+func (e *ListenError) Error() string { return fmt.Sprintf("listen on %s: %v", e.Addr, e.Err) }
+func (e *ListenError) Unwrap() error { return e.Err }
+
+// unboundAddr returns a ListenError for the first of the listen addresses
+// with no listener among bound (a fixed port must match; port 0 matches
+// any), nil when every one is bound. The libp2p host only logs why a
+// listener failed, so the reason is found by binding the address again.
+func unboundAddr(listen []string, bound []ma.Multiaddr) *ListenError {
+	for _, s := range listen {
+		a, err := ma.NewMultiaddr(s)
+		if err != nil {
+			return &ListenError{Addr: s, Err: err}
+		}
+		ip, proto, port, ok := splitListenAddr(a)
+		if !ok {
+			continue // not a TCP or QUIC address: the host refused it already
+		}
+		found := false
+		for _, b := range bound {
+			bip, bproto, bport, ok := splitListenAddr(b)
+			if ok && bip == ip && bproto == proto && (port == "0" || bport == port) {
+				found = true
+				break
+			}
+		}
+		if found {
+			continue
+		}
+		err = bind(proto, net.JoinHostPort(ip, port))
+		if err == nil {
+			err = errors.New("the host did not listen there")
+		}
+		return &ListenError{Addr: s, Err: err}
+	}
+	return nil
+}
+
+// heldAddr returns a ListenError for the first listen address with a
+// fixed port that cannot be bound now, nil if there is none.
+func heldAddr(listen []string) *ListenError {
+	for _, s := range listen {
+		a, err := ma.NewMultiaddr(s)
+		if err != nil {
+			return &ListenError{Addr: s, Err: err}
+		}
+		if ip, proto, port, ok := splitListenAddr(a); ok && port != "0" {
+			if err := bind(proto, net.JoinHostPort(ip, port)); err != nil {
+				return &ListenError{Addr: s, Err: err}
+			}
+		}
+	}
+	return nil
+}
+
+// splitListenAddr returns the IP, transport ("tcp" or "udp") and port of
+// a /ip4|ip6/…/tcp/… or …/udp/…/quic-v1 multiaddr.
+func splitListenAddr(a ma.Multiaddr) (ip, proto, port string, ok bool) {
+	var err error
+	if ip, err = a.ValueForProtocol(ma.P_IP4); err != nil {
+		if ip, err = a.ValueForProtocol(ma.P_IP6); err != nil {
+			return "", "", "", false
+		}
+	}
+	if port, err := a.ValueForProtocol(ma.P_TCP); err == nil {
+		return ip, "tcp", port, true
+	}
+	if port, err := a.ValueForProtocol(ma.P_UDP); err == nil {
+		return ip, "udp", port, true
+	}
+	return "", "", "", false
+}
+
+// bind binds addr on proto ("tcp" or "udp") and releases it at once.
+func bind(proto, addr string) error {
+	if proto == "tcp" {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return err
+		}
+		return ln.Close()
+	}
+	pc, err := net.ListenPacket("udp", addr)
+	if err != nil {
+		return err
+	}
+	return pc.Close()
 }

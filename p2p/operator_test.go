@@ -2,8 +2,14 @@ package p2p_test
 
 import (
 	"context"
+	"errors"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/flint-chain/flint/chain"
+	"github.com/flint-chain/flint/node"
 )
 
 // peerInfo returns what n's getpeerinfo says of other, and whether other
@@ -91,4 +97,38 @@ func TestBanEnds(t *testing.T) {
 	}
 	connect(t, b, a)
 	waitFor(t, 10*time.Second, "b back at a after its ban", func() bool { _, ok := peerInfo(a, b); return ok })
+}
+
+// TestListenAddressInUse: a node cannot start on a TCP or QUIC port
+// another node holds (with SO_REUSEPORT the two would share it, each
+// getting some of the other's connections), and it does not start on the
+// addresses it could bind alone: the error names the address and the
+// reason.
+func TestListenAddressInUse(t *testing.T) {
+	holder := startNode(t, "holder")
+	tcpPort := strings.Split(holder.TCPAddr(), "/")[4]
+	quicPort := strings.Split(holder.QUICAddr(), "/")[4]
+	for _, c := range []struct{ listen, busy string }{
+		{"/ip4/127.0.0.1/tcp/" + tcpPort, "/ip4/127.0.0.1/tcp/" + tcpPort},
+		{"/ip4/127.0.0.1/udp/0/quic-v1", "/ip4/127.0.0.1/tcp/" + tcpPort},
+		{"/ip4/127.0.0.1/tcp/0", "/ip4/127.0.0.1/udp/" + quicPort + "/quic-v1"},
+	} {
+		listen := []string{c.listen}
+		if c.listen != c.busy {
+			listen = append(listen, c.busy)
+		}
+		n, err := node.New(node.Config{Params: chain.RegTestParams(), DataDir: t.TempDir(), Logger: quiet,
+			P2P: node.P2PConfig{Enable: true, Listen: listen}})
+		if err == nil {
+			addrs := n.P2P().LocalAddrs()
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			_ = n.Run(ctx) // closes it
+			t.Fatalf("a node started on %v, %s being held, listening on %v", listen, c.busy, addrs)
+		}
+		var le *node.ListenError
+		if !errors.As(err, &le) || le.Service != "P2P" || le.Addr != c.busy || !errors.Is(err, syscall.EADDRINUSE) {
+			t.Errorf("start on %v: %v, want the P2P address %s in use", listen, err, c.busy)
+		}
+	}
 }

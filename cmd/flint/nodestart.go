@@ -31,6 +31,10 @@ func newNode(cfg node.Config, movable map[string]bool, log *slog.Logger) (n *nod
 		if err == nil || !errors.As(err, &le) || !errors.Is(err, syscall.EADDRINUSE) {
 			return n, notes, err
 		}
+		if le.Service == "P2P" {
+			return nil, nil, fmt.Errorf("%s is in use, perhaps by another node: choose another P2P port with --%s PORT (--%s 0 lets the system pick), or the addresses with --%s",
+				le.Addr, p2pPortFlag.Name, p2pPortFlag.Name, p2pListenFlag.Name)
+		}
 		if !movable[le.Service] {
 			return nil, nil, fmt.Errorf("%s is in use, perhaps by another node: choose another %s address with %s ADDR (%s %s:0 lets the system pick)",
 				le.Addr, le.Service, listenFlags[le.Service], listenFlags[le.Service], hostOf(le.Addr))

@@ -51,6 +51,19 @@ func TestBusyPortSaysWhichFlag(t *testing.T) {
 	}
 }
 
+// TestBusyP2PPortSaysWhichFlag: a P2P port in use is a sentence naming
+// the flags that move it, not libp2p's error.
+func TestBusyP2PPortSaysWhichFlag(t *testing.T) {
+	_, port, _ := net.SplitHostPort(holdPort(t))
+	busy := "/ip4/127.0.0.1/tcp/" + port
+	err := run([]string{"flint", "node", "--network", "regtest", "--datadir", t.TempDir(), "--p2p.listen", busy,
+		"--rpc.addr", "off", "--http.addr", "off", "--p2p.dht=false", "--p2p.mdns=false"})
+	want := busy + " is in use, perhaps by another node: choose another P2P port with --p2p.port PORT (--p2p.port 0 lets the system pick), or the addresses with --p2p.listen"
+	if err == nil || err.Error() != want {
+		t.Fatalf("got %v\nwant %s", err, want)
+	}
+}
+
 // TestDevCleansUpItsTempDir checks that a --dev start that fails removes
 // the /tmp/flint-dev-* directory it made.
 func TestDevCleansUpItsTempDir(t *testing.T) {
