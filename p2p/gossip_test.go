@@ -5,7 +5,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"io"
 	"net/http"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -343,5 +345,88 @@ func TestGossipTxVerdicts(t *testing.T) {
 	// points: it may be invalid against our chain only.
 	if s := g.banScore(h); s != 0 {
 		t.Errorf("the sender has %d ban points", s)
+	}
+}
+
+// healthz returns n's /healthz status code and body.
+func healthz(t *testing.T, n *testNode) (int, string) {
+	t.Helper()
+	resp, err := http.Get("http://" + n.MetricsAddr() + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body strings.Builder
+	if _, err := io.Copy(&body, resp.Body); err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, body.String()
+}
+
+// TestSyncHealthAndMetrics: while a node holds headers whose bodies it
+// has not yet got, /healthz says "syncing" (503) and the sync series say
+// how far it is; once synced, "ok" (200). Every flint_ series it serves is
+// in docs/rpc.md.
+func TestSyncHealthAndMetrics(t *testing.T) {
+	src := startNode(t, "source")
+	src.mine(30)
+	srcTip := src.Chain().BestState().Hash
+	h := startNode(t, "h", withMetrics)
+	x := newHostile(t, src)
+	release := make(chan struct{})
+	x.blocks = func(hashes []chain.Hash) []byte {
+		<-release
+		return x.honestBlocks(hashes)
+	}
+	x.dial(h)
+	waitFor(t, 10*time.Second, "h has the headers", func() bool { return metric(t, h, "flint_sync_header_height") == 30 })
+	code, body := healthz(t, h)
+	if code != http.StatusServiceUnavailable || !strings.Contains(body, `"status":"syncing"`) {
+		t.Errorf("healthz while syncing: %d %s", code, body)
+	}
+	for series, want := range map[string]float64{"flint_sync_initial_download": 1, "flint_sync_progress": 0, "flint_p2p_peers": 1} {
+		if got := metric(t, h, series); got != want {
+			t.Errorf("while syncing %s = %v, want %v", series, got, want)
+		}
+	}
+
+	close(release)
+	waitTip(t, 30*time.Second, srcTip, h)
+	waitFor(t, 10*time.Second, "healthz ok", func() bool {
+		code, body := healthz(t, h)
+		return code == http.StatusOK && strings.Contains(body, `"status":"ok"`)
+	})
+	for series, want := range map[string]float64{"flint_sync_initial_download": 0, "flint_sync_progress": 1, "flint_tip_height": 30} {
+		if got := metric(t, h, series); got != want {
+			t.Errorf("synced %s = %v, want %v", series, got, want)
+		}
+	}
+	bodies := 0
+	for height := uint32(1); height <= 30; height++ {
+		bodies += src.blockAt(height).SerializeSize()
+	}
+	if got := metric(t, h, `flint_p2p_received_bytes_total{protocol="/`+x.netID+`/getblocks/1"}`); got < float64(bodies) {
+		t.Errorf("h received %v bytes on getblocks, less than the %d bytes of the bodies", got, bodies)
+	}
+
+	doc, err := os.ReadFile("../docs/rpc.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get("http://" + h.MetricsAddr() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		name, ok := strings.CutPrefix(sc.Text(), "# TYPE ")
+		if !ok || !strings.HasPrefix(name, "flint_") {
+			continue
+		}
+		name, _, _ = strings.Cut(name, " ")
+		if !strings.Contains(string(doc), "`"+name+"`") {
+			t.Errorf("docs/rpc.md does not document the metric %s", name)
+		}
 	}
 }
