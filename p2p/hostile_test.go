@@ -6,6 +6,7 @@ import (
 	"io"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -387,4 +388,73 @@ func TestHeadersAskedAgain(t *testing.T) {
 	if score := x.banScore(h); score != 0 {
 		t.Errorf("a refusal cost the peer %d points", score)
 	}
+}
+
+// TestLessWorkHeadersFetchNoBodies: headers of a chain with less work
+// than ours are stored, and not one body of that chain is asked for (a
+// block of it gossiped to us may be stored as a side block, unasked).
+func TestLessWorkHeadersFetchNoBodies(t *testing.T) {
+	h := startNode(t, "h")
+	h.mine(20)
+	hTip := h.Chain().BestState().Hash
+	src := startNode(t, "source") // a chain of its own, shorter
+	other := payTo
+	other[31] ^= 1 // not h's blocks: mined in the same second, they would be the same
+	if _, err := src.Generate(context.Background(), 10, other); err != nil {
+		t.Fatal(err)
+	}
+	srcTip := src.Chain().BestState().Hash
+	g := newGossiper(t, src)
+	var asked atomic.Int32
+	g.blocks = func(hashes []chain.Hash) []byte {
+		asked.Add(1)
+		return g.honestBlocks(hashes)
+	}
+	g.join(h)
+	// Its tip, gossiped: an unknown parent, so h asks it for headers.
+	g.publish(g.blocksTopic, src.blockAt(10).Serialize())
+	waitFor(t, 10*time.Second, "h has the shorter chain's headers", func() bool { return h.Chain().HaveHeader(srcTip) })
+	time.Sleep(2 * time.Second) // room for a body request, were one coming
+	if n := asked.Load(); n != 0 {
+		t.Errorf("h asked %d times for bodies of a chain with less work", n)
+	}
+	if best := h.Chain().BestState(); best.Hash != hTip {
+		t.Errorf("h moved to %v at height %d", best.Hash, best.Height)
+	}
+}
+
+// TestSyncResumesAfterRestart: a node stopped part way through a sync
+// keeps the headers and bodies it had and finishes from where it was.
+func TestSyncResumesAfterRestart(t *testing.T) {
+	src := startNode(t, "source")
+	src.mine(300)
+	srcTip := src.Chain().BestState().Hash
+	dir := t.TempDir()
+	h := startNode(t, "h", withDir(dir))
+	x := newHostile(t, src)
+	x.blocks = func(hashes []chain.Hash) []byte {
+		for i, hash := range hashes { // the first 100 only
+			if info, err := src.Chain().HeaderByHash(hash); err != nil || info.Height > 100 {
+				if i == 0 {
+					return []byte{p2p.CodeNotAvailable}
+				}
+				return x.honestBlocks(hashes[:i])
+			}
+		}
+		return x.honestBlocks(hashes)
+	}
+	x.dial(h)
+	waitFor(t, 30*time.Second, "h at height 100", func() bool { return h.Chain().BestState().Height == 100 })
+	best := h.Chain().BestState()
+	if best.HeaderHeight != 300 {
+		t.Fatalf("h has headers to %d, want 300", best.HeaderHeight)
+	}
+	h.stop()
+
+	h = startNode(t, "h again", withDir(dir))
+	if st := h.Chain().BestState(); st.Height != 100 || st.HeaderHeight != 300 {
+		t.Fatalf("restarted at block %d, header %d; want 100 and 300", st.Height, st.HeaderHeight)
+	}
+	connect(t, h, src)
+	waitTip(t, 60*time.Second, srcTip, h)
 }
