@@ -208,6 +208,10 @@ func (n *Node) validateBlock(ctx context.Context, from peer.ID, m *pubsub.Messag
 		}
 	}
 	res, err := n.cfg.ProcessBlock(ctx, b)
+	if err == nil && !res.Orphan {
+		// The relayer validated it before relaying: it holds it.
+		n.peers.noteBlock(from, hash, res.Height)
+	}
 	switch {
 	case err == nil && (res.Orphan || res.AwaitingParent):
 		// Stored or held, not connected: sync fetches what is missing.

@@ -249,6 +249,14 @@ func TestGossipBlockVerdicts(t *testing.T) {
 		if got := verdicts(t, h, "blocks", "accept"); got != before+1 {
 			t.Errorf("%v accepts after the honest block, want %v", got, before+1)
 		}
+		// Its relayer holds it: getpeerinfo's best height moves past
+		// the one its status gave.
+		height := h.Chain().BestState().Height
+		for _, p := range h.P2P().Peers() {
+			if p.ID == g2.h.ID().String() && (p.BestHeight != height || p.BestHash != honest.BlockHash()) {
+				t.Errorf("getpeerinfo of the relayer: best %d %v, want %d %v", p.BestHeight, p.BestHash, height, honest.BlockHash())
+			}
+		}
 	})
 	t.Run("duplicate", func(t *testing.T) {
 		before := verdicts(t, h, "blocks", "ignore")

@@ -16,6 +16,8 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/protocol"
 	ma "github.com/multiformats/go-multiaddr"
+
+	"github.com/flint-chain/flint/chain"
 	manet "github.com/multiformats/go-multiaddr/net"
 	"golang.org/x/time/rate"
 )
@@ -140,6 +142,24 @@ func (t *peerTable) setStatus(id peer.ID, s *Status) {
 	if ps := t.peers[id]; ps != nil {
 		ps.status = s
 	}
+}
+
+// noteBlock records that a peer holds the block hash at height (it
+// relayed it, so it validated and stored it): its status's best block,
+// and best header, move up to it. The work stays the status's.
+func (t *peerTable) noteBlock(id peer.ID, hash chain.Hash, height uint32) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	ps := t.peers[id]
+	if ps == nil || ps.status == nil || height <= ps.status.BestBlockHeight {
+		return
+	}
+	st := *ps.status // readers hold the old one
+	st.BestBlock, st.BestBlockHeight = hash, height
+	if height > st.BestHeaderHeight {
+		st.BestHeader, st.BestHeaderHeight = hash, height
+	}
+	ps.status = &st
 }
 
 // status returns a peer's last status, nil if none.
