@@ -8,21 +8,31 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/flint-chain/flint/chain"
 )
 
-// defaultPorts are every network's default P2P, RPC and other ports. No
-// test may listen on them: another Flint may be running on this machine.
-var defaultPorts = []int{8330, 8331, 18330, 18331, 28330, 28331, 28332}
+// defaultPorts are every network's default P2P, RPC and explorer ports
+// (the explorer's is the RPC port + 1). No test may listen on them:
+// another Flint may be running on this machine.
+var defaultPorts = func() (ports []int) {
+	for _, p := range []*chain.Params{chain.MainNetParams(), chain.TestNetParams(), chain.RegTestParams()} {
+		ports = append(ports, int(p.DefaultP2PPort), int(p.DefaultRPCPort), int(p.DefaultRPCPort)+1)
+	}
+	return ports
+}()
 
 // TestReadmeWalk runs the README's walk, word for word, as a bash script
 // with the built flint on PATH, and checks what it says the user will see.
 // It holds every default port while the walk runs, as another node on the
-// machine would, so the walk must work with its RPC_PORT alone.
+// machine would, so the walk must work with its RPC_PORT alone, and the
+// dev node must move its explorer to a free port and say so.
 func TestReadmeWalk(t *testing.T) {
 	readme, err := os.ReadFile("../README.md")
 	if err != nil {
@@ -47,7 +57,9 @@ func TestReadmeWalk(t *testing.T) {
 	// where "| head" closing the pipe early is not an error.
 	cmd := exec.Command("bash", "-eu", "-c", script)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "PATH="+filepath.Dir(flintBin)+":"+os.Getenv("PATH"), "RPC_PORT="+port)
+	// The user's environment: the explorer on, at its default address.
+	env := slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, "FLINT_HTTP_ADDR=") })
+	cmd.Env = append(env, "PATH="+filepath.Dir(flintBin)+":"+os.Getenv("PATH"), "RPC_PORT="+port)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // the walk's node is in this group
 	out := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
@@ -81,6 +93,10 @@ func TestReadmeWalk(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "devnet", "wallet.flw")); err != nil {
 		t.Errorf("the dev node made no dev wallet: %v", err)
+	}
+	log, _ := os.ReadFile(filepath.Join(dir, "node.log"))
+	if !strings.Contains(string(log), "(127.0.0.1:28332 was in use)") {
+		t.Errorf("the dev node's banner does not say its explorer moved off the busy default:\n%s", log)
 	}
 }
 
