@@ -1,6 +1,7 @@
 package p2p_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/flint-chain/flint/chain"
 	"github.com/flint-chain/flint/node"
+	"github.com/flint-chain/flint/p2p"
 )
 
 // peerInfo returns what n's getpeerinfo says of other, and whether other
@@ -129,6 +131,36 @@ func TestListenAddressInUse(t *testing.T) {
 		var le *node.ListenError
 		if !errors.As(err, &le) || le.Service != "P2P" || le.Addr != c.busy || !errors.Is(err, syscall.EADDRINUSE) {
 			t.Errorf("start on %v: %v, want the P2P address %s in use", listen, err, c.busy)
+		}
+	}
+}
+
+// TestManyPeersFromOneAddress: more peers than libp2p's default of 8
+// connections per IP address connect from 127.0.0.1, as the nodes of a
+// local testnet do.
+func TestManyPeersFromOneAddress(t *testing.T) {
+	h := startNode(t, "h")
+	const peers = 12
+	for range peers {
+		newHostile(t, h).dial(h)
+	}
+	waitFor(t, 10*time.Second, "12 peers", func() bool { return len(h.P2P().Peers()) == peers })
+}
+
+// TestStreamsAreReleased: one peer's requests, one after the other, far
+// more than the per-peer, per-protocol stream limit (16), are all
+// answered: every stream is closed when its exchange ends.
+func TestStreamsAreReleased(t *testing.T) {
+	h := startNode(t, "h")
+	h.mine(1)
+	x := newHostile(t, h)
+	x.dial(h)
+	block := h.blockAt(1)
+	want := append([]byte{p2p.CodeOK}, p2p.AppendFrame(nil, block.Serialize())...)
+	req := p2p.AppendFrame(nil, p2p.EncodeGetBlocks([]chain.Hash{block.BlockHash()}))
+	for i := range 50 {
+		if got := x.ask(h, "getblocks", req); !bytes.Equal(got, want) {
+			t.Fatalf("request %d answered %d bytes, want the block (%d)", i+1, len(got), len(want))
 		}
 	}
 }
