@@ -25,6 +25,7 @@ import (
 	"github.com/flint-chain/flint/miner"
 	"github.com/flint-chain/flint/node"
 	"github.com/flint-chain/flint/p2p"
+	"github.com/flint-chain/flint/rpc"
 )
 
 // withMetrics serves the node's /metrics and /healthz on a free port.
@@ -356,6 +357,20 @@ func TestGossipTxVerdicts(t *testing.T) {
 	}
 }
 
+// withRPC serves the node's JSON-RPC on a free port, user "u", password "p".
+func withRPC(c *node.Config) { c.RPCAddr, c.RPCUser, c.RPCPassword = "127.0.0.1:0", "u", "p" }
+
+// chainInfo is n's getblockchaininfo over JSON-RPC.
+func chainInfo(t *testing.T, n *testNode) rpc.BlockchainInfo {
+	t.Helper()
+	var info rpc.BlockchainInfo
+	c := rpc.NewClient("http://"+n.RPCAddr(), rpc.Auth{User: "u", Password: "p"})
+	if err := c.Call(context.Background(), "getblockchaininfo", nil, &info); err != nil {
+		t.Fatal(err)
+	}
+	return info
+}
+
 // healthz returns n's /healthz status code and body.
 func healthz(t *testing.T, n *testNode) (int, string) {
 	t.Helper()
@@ -372,14 +387,14 @@ func healthz(t *testing.T, n *testNode) (int, string) {
 }
 
 // TestSyncHealthAndMetrics: while a node holds headers whose bodies it
-// has not yet got, /healthz says "syncing" (503) and the sync series say
-// how far it is; once synced, "ok" (200). Every flint_ series it serves is
+// has not yet got, /healthz says "syncing" (503), and the sync series and
+// getblockchaininfo say how far it is; once synced, "ok" (200). Every flint_ series it serves is
 // in docs/rpc.md.
 func TestSyncHealthAndMetrics(t *testing.T) {
 	src := startNode(t, "source")
 	src.mine(30)
 	srcTip := src.Chain().BestState().Hash
-	h := startNode(t, "h", withMetrics)
+	h := startNode(t, "h", withMetrics, withRPC)
 	x := newHostile(t, src)
 	release := make(chan struct{})
 	x.blocks = func(hashes []chain.Hash) []byte {
@@ -397,6 +412,9 @@ func TestSyncHealthAndMetrics(t *testing.T) {
 			t.Errorf("while syncing %s = %v, want %v", series, got, want)
 		}
 	}
+	if info := chainInfo(t, h); !info.InitialBlockDownload || info.VerificationProgress != 0 || info.Headers != 30 || info.Blocks != 0 {
+		t.Errorf("getblockchaininfo while syncing: %+v", info)
+	}
 
 	close(release)
 	waitTip(t, 30*time.Second, srcTip, h)
@@ -408,6 +426,9 @@ func TestSyncHealthAndMetrics(t *testing.T) {
 		if got := metric(t, h, series); got != want {
 			t.Errorf("synced %s = %v, want %v", series, got, want)
 		}
+	}
+	if info := chainInfo(t, h); info.InitialBlockDownload || info.VerificationProgress != 1 || info.Headers != 30 || info.Blocks != 30 {
+		t.Errorf("getblockchaininfo once synced: %+v", info)
 	}
 	bodies := 0
 	for height := uint32(1); height <= 30; height++ {

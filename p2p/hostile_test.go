@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"context"
 	"io"
+	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -457,4 +459,73 @@ func TestSyncResumesAfterRestart(t *testing.T) {
 	}
 	connect(t, h, src)
 	waitTip(t, 60*time.Second, srcTip, h)
+}
+
+// logBuffer is a log destination safe for a node's goroutines.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// TestSyncLogsProgress: while a node is behind its best header, it logs
+// headers, blocks, rate and time left, no more often than every 5 s of
+// its clock.
+func TestSyncLogsProgress(t *testing.T) {
+	src := startNode(t, "source")
+	src.mine(300)
+	var offset atomic.Int64 // the node's clock, ahead of the real one
+	logs := &logBuffer{}
+	h := startNode(t, "h", func(c *node.Config) {
+		c.Now = func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
+		c.Logger = slog.New(slog.NewTextHandler(logs, nil))
+	})
+	var limit atomic.Uint32 // the bodies the peer serves: heights up to limit
+	x := newHostile(t, src)
+	x.blocks = func(hashes []chain.Hash) []byte {
+		for i, hash := range hashes {
+			if info, err := src.Chain().HeaderByHash(hash); err != nil || info.Height > limit.Load() {
+				if i == 0 {
+					return []byte{p2p.CodeNotAvailable}
+				}
+				return x.honestBlocks(hashes[:i])
+			}
+		}
+		return x.honestBlocks(hashes)
+	}
+	x.dial(h)
+	waitFor(t, 10*time.Second, "the headers", func() bool { return h.Chain().BestState().HeaderHeight == 300 })
+	time.Sleep(1500 * time.Millisecond) // a sync tick notes where it starts
+	if strings.Contains(logs.String(), `msg=syncing`) {
+		t.Fatalf("a progress line before any progress:\n%s", logs.String())
+	}
+	// The peer's refusals cost it a cooldown of the node's clock: move
+	// the clock past it, and serve 100 bodies.
+	limit.Store(100)
+	offset.Add(int64(11 * time.Second))
+	waitFor(t, 30*time.Second, "100 blocks", func() bool { return h.Chain().BestState().Height == 100 })
+	offset.Add(int64(6 * time.Second)) // past the 5 s between two lines
+	waitFor(t, 5*time.Second, "a progress line", func() bool { return strings.Contains(logs.String(), "msg=syncing") })
+	line := logs.String()[strings.Index(logs.String(), "msg=syncing"):]
+	line, _, _ = strings.Cut(line, "\n")
+	for _, want := range []string{"headers=300", "blocks=100", "blocks/s=", "left=", "progress=0.33"} {
+		if !strings.Contains(line, want) {
+			t.Errorf("progress line %q lacks %s", line, want)
+		}
+	}
+	time.Sleep(2 * time.Second) // two more ticks, within 5 s of the clock
+	if n := strings.Count(logs.String(), "msg=syncing"); n != 1 {
+		t.Errorf("%d progress lines within 5 s, want 1", n)
+	}
 }
