@@ -76,6 +76,11 @@ func TestDevMinerWaitsForTheClock(t *testing.T) {
 
 	behind.Store(0)
 	waitHeight(t, n, height+1)
+	// The block connects inside Generate; the line follows its return.
+	deadline := time.Now().Add(10 * time.Second)
+	for logs.count("dev miner mining again") == 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
 	if got := logs.count("dev miner mining again"); got != 1 {
 		t.Errorf("%d lines say the miner resumed, want 1", got)
 	}

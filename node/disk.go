@@ -13,14 +13,16 @@ import (
 // chain database (badger, with its default options) writes through
 // memory-mapped files, and a write there to a full disk is not an error
 // the node could handle but a crash (SIGBUS). The reserve covers what the
-// database may write before the node looks again: the rest of its
-// memtable's write-ahead log (up to one memtable, 64 MiB), the table
-// that memtable is flushed to (up to 64 MiB more) and a compaction's new
-// tables before the old ones go (32 MiB). Values of 1 MiB or more would
-// go to the value log instead, but the chain stores none: a block is at
-// most 1,000,000 bytes. TestReserveCoversTheDatabase checks these sizes
-// against badger's.
-const DefaultMinFreeDisk = 160 << 20
+// database may write once the node has stopped writing, its background
+// work included: the rest of its memtable's write-ahead log (up to one
+// memtable, 64 MiB), the table that memtable is flushed to (up to 64 MiB
+// more), and a level-0 compaction, which rewrites the level-0 tables it
+// starts at (5, of up to a memtable each) before the old ones go: 448
+// MiB, rounded up to 512. Values of 1 MiB or more would go to the value
+// log instead, but the chain stores none: a block is at most 1,000,000
+// bytes. TestReserveCoversTheDatabase checks these sizes against
+// badger's.
+const DefaultMinFreeDisk = 512 << 20
 
 // diskCheckInterval is how often the running node looks at the free space
 // (each block stored looks too).

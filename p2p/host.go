@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/libp2p/go-libp2p"
@@ -196,8 +197,8 @@ func newHost(key crypto.PrivKey, listen []string, low, high int, gater *gater, p
 	if err != nil {
 		rm.Close()
 		cm.Close()
-		if le := unboundAddr(listen, nil); le != nil {
-			return nil, le
+		if le := heldAddr(listen); le != nil {
+			return nil, le // taken since the check above
 		}
 		return nil, err
 	}
@@ -231,14 +232,14 @@ func unboundAddr(listen []string, bound []ma.Multiaddr) *ListenError {
 		if err != nil {
 			return &ListenError{Addr: s, Err: err}
 		}
-		ip, proto, port, ok := splitListenAddr(a)
+		ip, network, port, ok := splitListenAddr(a)
 		if !ok {
 			continue // not a TCP or QUIC address: the host refused it already
 		}
 		found := false
 		for _, b := range bound {
-			bip, bproto, bport, ok := splitListenAddr(b)
-			if ok && bip == ip && bproto == proto && (port == "0" || bport == port) {
+			bip, bnetwork, bport, ok := splitListenAddr(b)
+			if ok && bip == ip && bnetwork == network && (port == "0" || bport == port) {
 				found = true
 				break
 			}
@@ -246,7 +247,7 @@ func unboundAddr(listen []string, bound []ma.Multiaddr) *ListenError {
 		if found {
 			continue
 		}
-		err = bind(proto, net.JoinHostPort(ip, port))
+		err = bind(network, net.JoinHostPort(ip, port))
 		if err == nil {
 			err = errors.New("the host did not listen there")
 		}
@@ -263,8 +264,8 @@ func heldAddr(listen []string) *ListenError {
 		if err != nil {
 			return &ListenError{Addr: s, Err: err}
 		}
-		if ip, proto, port, ok := splitListenAddr(a); ok && port != "0" {
-			if err := bind(proto, net.JoinHostPort(ip, port)); err != nil {
+		if ip, network, port, ok := splitListenAddr(a); ok && port != "0" {
+			if err := bind(network, net.JoinHostPort(ip, port)); err != nil {
 				return &ListenError{Addr: s, Err: err}
 			}
 		}
@@ -272,34 +273,40 @@ func heldAddr(listen []string) *ListenError {
 	return nil
 }
 
-// splitListenAddr returns the IP, transport ("tcp" or "udp") and port of
-// a /ip4|ip6/…/tcp/… or …/udp/…/quic-v1 multiaddr.
-func splitListenAddr(a ma.Multiaddr) (ip, proto, port string, ok bool) {
-	var err error
-	if ip, err = a.ValueForProtocol(ma.P_IP4); err != nil {
+// splitListenAddr returns the IP, Go network ("tcp4", "udp6"…, the family
+// libp2p binds) and port of a /ip4|ip6/…/tcp/… or …/udp/…/quic-v1
+// multiaddr.
+func splitListenAddr(a ma.Multiaddr) (ip, network, port string, ok bool) {
+	family := "4"
+	ip, err := a.ValueForProtocol(ma.P_IP4)
+	if err != nil {
 		if ip, err = a.ValueForProtocol(ma.P_IP6); err != nil {
 			return "", "", "", false
 		}
+		family = "6"
+		if zone, err := a.ValueForProtocol(ma.P_IP6ZONE); err == nil {
+			ip += "%" + zone
+		}
 	}
 	if port, err := a.ValueForProtocol(ma.P_TCP); err == nil {
-		return ip, "tcp", port, true
+		return ip, "tcp" + family, port, true
 	}
 	if port, err := a.ValueForProtocol(ma.P_UDP); err == nil {
-		return ip, "udp", port, true
+		return ip, "udp" + family, port, true
 	}
 	return "", "", "", false
 }
 
-// bind binds addr on proto ("tcp" or "udp") and releases it at once.
-func bind(proto, addr string) error {
-	if proto == "tcp" {
-		ln, err := net.Listen("tcp", addr)
+// bind binds addr on network ("tcp4", "udp6"…) and releases it at once.
+func bind(network, addr string) error {
+	if strings.HasPrefix(network, "tcp") {
+		ln, err := net.Listen(network, addr)
 		if err != nil {
 			return err
 		}
 		return ln.Close()
 	}
-	pc, err := net.ListenPacket("udp", addr)
+	pc, err := net.ListenPacket(network, addr)
 	if err != nil {
 		return err
 	}

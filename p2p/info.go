@@ -16,7 +16,7 @@ type PeerInfo struct {
 	Addr       string   // the remote address of the first connection
 	Addrs      []string // every address the peer is known by
 	Inbound    bool
-	BestHeight uint32 // best header height from its status
+	BestHeight uint32 // best header height: its status's, moved up by the blocks it relays
 	BestHash   chain.Hash
 	PingTime   time.Duration
 	BytesSent  int64

@@ -24,7 +24,10 @@ const (
 func (n *Node) pingPeer(p peer.ID) {
 	ctx, cancel := context.WithTimeout(n.ctx, pingTimeout)
 	results := ping.Ping(network.WithNoDial(ctx, "ping a connected peer"), n.host, p)
-	res := <-results
+	res, ok := <-results
+	if !ok { // closed with no result: the deadline passed
+		res.Error = ctx.Err()
+	}
 	cancel()
 	for range results {
 		// Drain until the library's goroutine has stopped.
