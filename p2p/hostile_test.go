@@ -529,3 +529,32 @@ func TestSyncLogsProgress(t *testing.T) {
 		t.Errorf("%d progress lines within 5 s, want 1", n)
 	}
 }
+
+// TestSyncFromPeerStillSyncing: a peer that has only the first 100 of
+// the 300 bodies whose headers it serves, and sends one body per reply,
+// answers "not available" past its tip; those requests go elsewhere for
+// a while, and its requests below its tip carry on, so the node gets all
+// 100 without waiting out a cooldown per refusal.
+func TestSyncFromPeerStillSyncing(t *testing.T) {
+	src := startNode(t, "source")
+	src.mine(300)
+	h := startNode(t, "h")
+	x := newHostile(t, src)
+	var refused atomic.Int32
+	x.blocks = func(hashes []chain.Hash) []byte {
+		if info, err := src.Chain().HeaderByHash(hashes[0]); err != nil || info.Height > 100 {
+			refused.Add(1)
+			return []byte{p2p.CodeNotAvailable}
+		}
+		return x.honestBlocks(hashes[:1])
+	}
+	x.dial(h)
+	// Some 100 round trips; a cooldown per refusal would take minutes.
+	waitFor(t, 30*time.Second, "h at height 100", func() bool { return h.Chain().BestState().Height == 100 })
+	if refused.Load() == 0 {
+		t.Error("no request went past the peer's tip: the case is not what the test means")
+	}
+	if s := x.banScore(h); s != 0 {
+		t.Errorf("refusals cost the peer %d points", s)
+	}
+}

@@ -86,6 +86,10 @@ type syncer struct {
 	// received, zero before the first; it sizes the requests.
 	blockSize int
 	cooldown  map[peer.ID]time.Time
+	// lacking are bodies a peer said it does not have (a peer still
+	// syncing serves up to its own tip), with when to ask it again:
+	// they go to other peers while its other requests carry on.
+	lacking map[peer.ID]map[chain.Hash]time.Time
 	// served are peers that sent us headers: they have a chain past what
 	// their status (sent at connect time) says.
 	served    map[peer.ID]bool
@@ -112,6 +116,7 @@ func newSyncer(n *Node) *syncer {
 		inflight:    map[chain.Hash]peer.ID{},
 		perPeer:     map[peer.ID]int{},
 		cooldown:    map[peer.ID]time.Time{},
+		lacking:     map[peer.ID]map[chain.Hash]time.Time{},
 		served:      map[peer.ID]bool{},
 		busy:        map[peer.ID]bool{},
 	}
@@ -219,6 +224,7 @@ func (s *syncer) handle(ev syncEvent) {
 		delete(s.headersDone, ev.peer)
 		delete(s.askHeaders, ev.peer)
 		delete(s.cooldown, ev.peer)
+		delete(s.lacking, ev.peer)
 		delete(s.served, ev.peer)
 		if s.headerPeer == ev.peer {
 			s.headerPeer = ""
@@ -257,12 +263,39 @@ func (s *syncer) handle(ev syncEvent) {
 		if ev.count > 0 {
 			s.lastProgress.Store(n.now().UnixNano())
 		}
-		if ev.err != nil || ev.count == 0 {
-			// It refused, stalled or lacks the blocks: others get them
-			// for a while. (A short reply with no error is the 8 MiB
-			// cap: ask again.)
+		var code errCode
+		switch {
+		case ev.err == nil && ev.count > 0:
+			// A short reply (the 8 MiB cap, or the peer's own tip):
+			// the rest is asked again.
+		case ev.err == nil && ev.blocks == 0 || errors.As(ev.err, &code) && byte(code) == CodeNotAvailable:
+			// It lacks the first of them: others get these for a
+			// while, and it gets requests for the rest.
+			s.markLacking(ev.peer, ev.hashes)
+		default:
+			// It refused or stalled, or none of its blocks could be
+			// used yet: no requests for a while.
 			s.cooldown[ev.peer] = n.now().Add(cooldownAfter(ev.err))
 		}
+	}
+}
+
+// markLacking records that p lacks hashes, until peerCooldown from now,
+// and forgets what it lacked before that has expired.
+func (s *syncer) markLacking(p peer.ID, hashes []chain.Hash) {
+	now := s.n.now()
+	m := s.lacking[p]
+	if m == nil {
+		m = map[chain.Hash]time.Time{}
+		s.lacking[p] = m
+	}
+	for h, until := range m {
+		if !now.Before(until) {
+			delete(m, h)
+		}
+	}
+	for _, h := range hashes {
+		m[h] = now.Add(peerCooldown)
 	}
 }
 
@@ -357,16 +390,23 @@ func (s *syncer) scheduleBodies(ctx context.Context) {
 	n := s.n
 	best := n.cfg.BestState()
 	now := n.now()
-	skip := func(h chain.Hash) bool { _, ok := s.inflight[h]; return ok }
 	for _, p := range n.host.Network().Peers() {
 		st := n.peers.status(p)
 		if st == nil || (st.BestBlockHeight <= best.Height && !s.served[p]) || now.Before(s.cooldown[p]) {
 			continue
 		}
+		lacks := s.lacking[p]
+		skip := func(h chain.Hash) bool {
+			if _, ok := s.inflight[h]; ok {
+				return true
+			}
+			until, ok := lacks[h]
+			return ok && now.Before(until)
+		}
 		for s.perPeer[p] < maxRequestsPerPeer {
 			hashes := n.cfg.NextBlocksToDownload(requestSize(s.blockSize), downloadWindow, skip)
 			if len(hashes) == 0 {
-				return
+				break // nothing for this peer; another may lack less
 			}
 			for _, h := range hashes {
 				s.inflight[h] = p
