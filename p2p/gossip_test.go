@@ -312,10 +312,10 @@ func TestGossipBlockVerdicts(t *testing.T) {
 	})
 }
 
-// TestGossipTxVerdicts publishes transactions by hand: a consensus-invalid
-// one is Rejected, one spending an unknown output Ignored, a valid one
-// Accepted and relayed to the node's other peers but not back to its
-// sender.
+// TestGossipTxVerdicts publishes transactions by hand: one spending an
+// unknown output is Ignored, a valid one Accepted and relayed to the
+// node's other peers but not back to its sender, a consensus-invalid one
+// Rejected.
 func TestGossipTxVerdicts(t *testing.T) {
 	h := startNode(t, "h", withMetrics)
 	p := h.Chain().Params()
@@ -325,18 +325,9 @@ func TestGossipTxVerdicts(t *testing.T) {
 	g := newGossiper(t, h)
 	g.join(h)
 
-	bad := spendCoinbase(t, p, h.blockAt(1), 1000, 1)
-	bad.Inputs[0].Witness[0] ^= 1
-	before := verdicts(t, h, "txs", "reject")
-	g.publish(g.txsTopic, bad.Serialize())
-	waitFor(t, 10*time.Second, "a reject", func() bool { return verdicts(t, h, "txs", "reject") > before })
-	if h.Mempool().Has(bad.TxID()) {
-		t.Error("a transaction with a bad signature entered the pool")
-	}
-
 	orphan := spendCoinbase(t, p, h.blockAt(2), 1000, 1)
 	orphan.Inputs[0].Prev.TxID[0] ^= 1 // an output nobody knows
-	before = verdicts(t, h, "txs", "ignore")
+	before := verdicts(t, h, "txs", "ignore")
 	g.publish(g.txsTopic, orphan.Serialize())
 	waitFor(t, 10*time.Second, "an ignore", func() bool { return verdicts(t, h, "txs", "ignore") > before })
 
@@ -351,6 +342,18 @@ func TestGossipTxVerdicts(t *testing.T) {
 	time.Sleep(500 * time.Millisecond)
 	if n := g.received.count(raw); n != 0 {
 		t.Errorf("the sender received its own transaction back %d times", n)
+	}
+
+	// Last: a Rejected message costs the sender gossip score, and a peer
+	// with a negative score is pruned from the node's mesh, which
+	// publishing waits for.
+	bad := spendCoinbase(t, p, h.blockAt(1), 1000, 1)
+	bad.Inputs[0].Witness[0] ^= 1
+	before = verdicts(t, h, "txs", "reject")
+	g.publish(g.txsTopic, bad.Serialize())
+	waitFor(t, 10*time.Second, "a reject", func() bool { return verdicts(t, h, "txs", "reject") > before })
+	if h.Mempool().Has(bad.TxID()) {
+		t.Error("a transaction with a bad signature entered the pool")
 	}
 	// A rejected transaction costs the sender gossip score, not ban
 	// points: it may be invalid against our chain only.
