@@ -63,7 +63,11 @@ func TestDevMinerWaitsForTheClock(t *testing.T) {
 		}
 	}()
 	height := n.Chain().BestState().Height
-	time.Sleep(300 * time.Millisecond) // some 60 ticks of 5 ms
+	deadline := time.Now().Add(10 * time.Second)
+	for logs.count("dev miner waiting for the clock") == 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond) // some 60 more ticks of 5 ms
 	if got := logs.count("dev miner waiting for the clock"); got != 1 {
 		t.Errorf("%d lines say the miner waits, want 1", got)
 	}
@@ -77,7 +81,7 @@ func TestDevMinerWaitsForTheClock(t *testing.T) {
 	behind.Store(0)
 	waitHeight(t, n, height+1)
 	// The block connects inside Generate; the line follows its return.
-	deadline := time.Now().Add(10 * time.Second)
+	deadline = time.Now().Add(10 * time.Second)
 	for logs.count("dev miner mining again") == 0 && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}
