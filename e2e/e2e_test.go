@@ -14,10 +14,11 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/flint-chain/flint/internal/syncbuf"
 )
 
 // flintBin is the binary built once for the package's tests: static
@@ -67,12 +68,12 @@ func buildFlint(flags ...string) error {
 // process is a running flint command whose output is collected.
 type process struct {
 	cmd *exec.Cmd
-	out *syncBuffer
+	out *syncbuf.Buffer
 }
 
 func start(t *testing.T, args ...string) *process {
 	t.Helper()
-	p := &process{cmd: exec.Command(flintBin, args...), out: &syncBuffer{}}
+	p := &process{cmd: exec.Command(flintBin, args...), out: &syncbuf.Buffer{}}
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -208,25 +209,6 @@ func TestExternalMiner(t *testing.T) {
 	}
 	flint(t, append([]string{"rpc"}, append(rpcArgs, "stop")...)...)
 	node.wait(t, 5*time.Second)
-}
-
-// syncBuffer is a bytes.Buffer safe for a process writing while a test
-// reads.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // TestDevBannerRunsAsPrinted runs the dev banner's "Try:" lines word for

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flint-chain/flint/internal/syncbuf"
 	"github.com/flint-chain/flint/rpc"
 )
 
@@ -28,7 +29,7 @@ type labNode struct {
 	// the peers known by then).
 	flags  func() []string
 	cmd    *exec.Cmd
-	out    *syncBuffer
+	out    *syncbuf.Buffer
 	done   chan struct{}
 	rpcURL string // learned from the first start, kept for restarts
 	client *rpc.Client
@@ -50,7 +51,7 @@ func startLabNode(t *testing.T, h *labHost, dir string, args ...string) *labNode
 
 // newLabNode makes a node, not started, that the test's cleanup kills.
 func newLabNode(t *testing.T, h *labHost, dir string, args ...string) *labNode {
-	n := &labNode{t: t, host: h, dir: dir, args: args, out: &syncBuffer{}}
+	n := &labNode{t: t, host: h, dir: dir, args: args, out: &syncbuf.Buffer{}}
 	t.Cleanup(func() {
 		n.kill()
 		if t.Failed() {
@@ -184,7 +185,7 @@ func labRPCNode(t *testing.T, a, b *labHost) func() (time.Duration, error) {
 	t.Helper()
 	dir := t.TempDir()
 	cmd := a.command(flintBin, "node", "--network", "regtest", "--p2p.off", "--datadir", dir, "--rpc.addr", a.dataIP+":0")
-	out := &syncBuffer{}
+	out := &syncbuf.Buffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/flint-chain/flint/chain"
+	"github.com/flint-chain/flint/internal/syncbuf"
 )
 
 // defaultPorts are every network's default P2P, RPC and explorer ports
@@ -61,7 +62,7 @@ func TestReadmeWalk(t *testing.T) {
 	env := slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, "FLINT_HTTP_ADDR=") })
 	cmd.Env = append(env, "PATH="+filepath.Dir(flintBin)+":"+os.Getenv("PATH"), "RPC_PORT="+port)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // the walk's node is in this group
-	out := &syncBuffer{}
+	out := &syncbuf.Buffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -1,37 +1,18 @@
 package miner
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/flint-chain/flint/chain"
+	"github.com/flint-chain/flint/internal/syncbuf"
 )
-
-// lockedBuffer is a log destination a test can read while a miner writes.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // aheadOfClockChain returns a regtest chain whose next block's earliest
 // time is about 1 h beyond the future limit of the returned clock, as
@@ -79,7 +60,7 @@ func TestGenerateAheadOfClock(t *testing.T) {
 func TestRunWaitsForClock(t *testing.T) {
 	c, now := aheadOfClockChain(t)
 	var submitted atomic.Int64
-	var log lockedBuffer
+	var log syncbuf.Buffer
 	m, err := New(Config{Params: c.Params(), BestState: c.BestState, Now: now, PayTo: payKey, Threads: 1,
 		ProcessBlock: func(ctx context.Context, b *chain.Block) (chain.ProcessResult, error) {
 			submitted.Add(1)

@@ -1,37 +1,21 @@
 package node
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/flint-chain/flint/internal/syncbuf"
 	"github.com/flint-chain/flint/rpc"
 )
 
-// lockedBuffer is a log destination safe for the node's goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) count(s string) int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return strings.Count(b.buf.String(), s)
-}
+// count is how many times s occurs in what b holds.
+func count(b *syncbuf.Buffer, s string) int { return strings.Count(b.String(), s) }
 
 // TestDevMinerWaitsForTheClock: when the next block's time is beyond the
 // future limit of the node's clock, the dev miner says so once and waits,
@@ -46,7 +30,7 @@ func TestDevMinerWaitsForTheClock(t *testing.T) {
 
 	var behind atomic.Int64
 	behind.Store(int64(3 * time.Hour))
-	logs := &lockedBuffer{}
+	logs := &syncbuf.Buffer{}
 	cfg := devConfig(dir)
 	cfg.Now = func() time.Time { return time.Now().Add(-time.Duration(behind.Load())) }
 	cfg.Logger = slog.New(slog.NewTextHandler(logs, nil))
@@ -64,14 +48,14 @@ func TestDevMinerWaitsForTheClock(t *testing.T) {
 	}()
 	height := n.Chain().BestState().Height
 	deadline := time.Now().Add(10 * time.Second)
-	for logs.count("dev miner waiting for the clock") == 0 && time.Now().Before(deadline) {
+	for count(logs, "dev miner waiting for the clock") == 0 && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	time.Sleep(300 * time.Millisecond) // some 60 more ticks of 5 ms
-	if got := logs.count("dev miner waiting for the clock"); got != 1 {
+	if got := count(logs, "dev miner waiting for the clock"); got != 1 {
 		t.Errorf("%d lines say the miner waits, want 1", got)
 	}
-	if got := logs.count("level=ERROR"); got != 0 {
+	if got := count(logs, "level=ERROR"); got != 0 {
 		t.Errorf("%d error lines while waiting for the clock, want none", got)
 	}
 	if got := n.Chain().BestState().Height; got != height {
@@ -82,10 +66,10 @@ func TestDevMinerWaitsForTheClock(t *testing.T) {
 	waitHeight(t, n, height+1)
 	// The block connects inside Generate; the line follows its return.
 	deadline = time.Now().Add(10 * time.Second)
-	for logs.count("dev miner mining again") == 0 && time.Now().Before(deadline) {
+	for count(logs, "dev miner mining again") == 0 && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}
-	if got := logs.count("dev miner mining again"); got != 1 {
+	if got := count(logs, "dev miner mining again"); got != 1 {
 		t.Errorf("%d lines say the miner resumed, want 1", got)
 	}
 }

@@ -7,34 +7,23 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/flint-chain/flint/chain"
+	"github.com/flint-chain/flint/internal/syncbuf"
 	"github.com/flint-chain/flint/p2p"
 )
 
 // logLines collects a logger's lines.
-type logLines struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *logLines) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
+type logLines struct{ syncbuf.Buffer }
 
 // warnings returns the messages of the WARN lines.
 func (l *logLines) warnings() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	var out []string
-	for _, line := range strings.Split(l.b.String(), "\n") {
+	for _, line := range strings.Split(l.String(), "\n") {
 		var rec struct{ Level, Msg string }
 		if json.Unmarshal([]byte(line), &rec) == nil && rec.Level == "WARN" {
 			out = append(out, rec.Msg)

@@ -20,6 +20,7 @@ import (
 	ma "github.com/multiformats/go-multiaddr"
 
 	"github.com/flint-chain/flint/chain"
+	"github.com/flint-chain/flint/internal/syncbuf"
 	"github.com/flint-chain/flint/node"
 	"github.com/flint-chain/flint/p2p"
 )
@@ -106,6 +107,23 @@ func (x *hostile) honestBlocks(hashes []chain.Hash) []byte {
 		out = p2p.AppendFrame(out, b.Serialize())
 	}
 	return out
+}
+
+// upTo answers getblocks as a peer still syncing does: the source's
+// bodies up to height limit(), "not available" when the first asked for
+// is above it, a reply cut short at the first that is.
+func (x *hostile) upTo(limit func() uint32) func([]chain.Hash) []byte {
+	return func(hashes []chain.Hash) []byte {
+		for i, hash := range hashes {
+			if info, err := x.source.Chain().HeaderByHash(hash); err != nil || info.Height > limit() {
+				if i == 0 {
+					return []byte{p2p.CodeNotAvailable}
+				}
+				return x.honestBlocks(hashes[:i])
+			}
+		}
+		return x.honestBlocks(hashes)
+	}
 }
 
 func (x *hostile) proto(name string) protocol.ID {
@@ -434,17 +452,7 @@ func TestSyncResumesAfterRestart(t *testing.T) {
 	dir := t.TempDir()
 	h := startNode(t, "h", withDir(dir))
 	x := newHostile(t, src)
-	x.blocks = func(hashes []chain.Hash) []byte {
-		for i, hash := range hashes { // the first 100 only
-			if info, err := src.Chain().HeaderByHash(hash); err != nil || info.Height > 100 {
-				if i == 0 {
-					return []byte{p2p.CodeNotAvailable}
-				}
-				return x.honestBlocks(hashes[:i])
-			}
-		}
-		return x.honestBlocks(hashes)
-	}
+	x.blocks = x.upTo(func() uint32 { return 100 }) // the first 100 only
 	x.dial(h)
 	waitFor(t, 30*time.Second, "h at height 100", func() bool { return h.Chain().BestState().Height == 100 })
 	best := h.Chain().BestState()
@@ -461,24 +469,6 @@ func TestSyncResumesAfterRestart(t *testing.T) {
 	waitTip(t, 60*time.Second, srcTip, h)
 }
 
-// logBuffer is a log destination safe for a node's goroutines.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // TestSyncLogsProgress: while a node is behind its best header, it logs
 // headers, blocks, rate and time left, no more often than every 5 s of
 // its clock.
@@ -486,24 +476,14 @@ func TestSyncLogsProgress(t *testing.T) {
 	src := startNode(t, "source")
 	src.mine(300)
 	var offset atomic.Int64 // the node's clock, ahead of the real one
-	logs := &logBuffer{}
+	logs := &syncbuf.Buffer{}
 	h := startNode(t, "h", func(c *node.Config) {
 		c.Now = func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
 		c.Logger = slog.New(slog.NewTextHandler(logs, nil))
 	})
 	var limit atomic.Uint32 // the bodies the peer serves: heights up to limit
 	x := newHostile(t, src)
-	x.blocks = func(hashes []chain.Hash) []byte {
-		for i, hash := range hashes {
-			if info, err := src.Chain().HeaderByHash(hash); err != nil || info.Height > limit.Load() {
-				if i == 0 {
-					return []byte{p2p.CodeNotAvailable}
-				}
-				return x.honestBlocks(hashes[:i])
-			}
-		}
-		return x.honestBlocks(hashes)
-	}
+	x.blocks = x.upTo(limit.Load)
 	x.dial(h)
 	waitFor(t, 10*time.Second, "the headers", func() bool { return h.Chain().BestState().HeaderHeight == 300 })
 	time.Sleep(1500 * time.Millisecond) // a sync tick notes where it starts

@@ -1,19 +1,18 @@
 package main
 
 import (
-	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/flint-chain/flint/internal/syncbuf"
 	"github.com/flint-chain/flint/rpc"
 )
 
@@ -27,24 +26,6 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// lockedBuffer collects a process's output while the test reads it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // TestNodeLogFile runs a real node process with --log.file in a directory
 // that does not exist yet, reads the RPC address from the file, stops the
 // node over RPC and finds its whole log, to the last line, in the file and
@@ -55,7 +36,7 @@ func TestNodeLogFile(t *testing.T) {
 	cmd := exec.Command(os.Args[0], "node", "--network", "regtest", "--datadir", filepath.Join(dir, "data"),
 		"--rpc.addr", "127.0.0.1:0", "--http.addr", "off", "--p2p.off", "--log.file", logPath)
 	cmd.Env = append(os.Environ(), "FLINT_TEST_MAIN=1")
-	var stderr lockedBuffer
+	var stderr syncbuf.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

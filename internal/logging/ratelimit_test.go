@@ -1,34 +1,16 @@
 package logging
 
 import (
-	"bytes"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/flint-chain/flint/internal/syncbuf"
 )
 
-// lockedBuffer is a log destination read while timers write to it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func newTestLogger(window time.Duration) (*slog.Logger, *lockedBuffer, *RateLimited) {
-	var out lockedBuffer
+func newTestLogger(window time.Duration) (*slog.Logger, *syncbuf.Buffer, *RateLimited) {
+	var out syncbuf.Buffer
 	h := NewRateLimited(slog.NewTextHandler(&out, &slog.HandlerOptions{
 		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
 			if a.Key == slog.TimeKey {
