@@ -37,15 +37,7 @@ func TestDevMinerWaitsForTheClock(t *testing.T) {
 	if n, err = New(cfg); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- n.Run(ctx) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	}()
+	runInBackground(t, n)
 	height := n.Chain().BestState().Height
 	deadline := time.Now().Add(10 * time.Second)
 	for count(logs, "dev miner waiting for the clock") == 0 && time.Now().Before(deadline) {

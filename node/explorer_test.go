@@ -24,15 +24,7 @@ func TestNodeServesExplorer(t *testing.T) {
 	if n.HTTPAddr() == "" {
 		t.Fatal("no explorer address")
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- n.Run(ctx) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	}()
+	runInBackground(t, n)
 	get := func(path string) (int, string) {
 		resp, err := http.Get("http://" + n.HTTPAddr() + path)
 		if err != nil {

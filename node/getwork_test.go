@@ -2,7 +2,6 @@ package node
 
 import (
 	"bytes"
-	"context"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
@@ -180,15 +179,7 @@ func startGetworkNode(t testing.TB, payTo [32]byte) (*Node, *rawClient) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- n.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	})
+	runInBackground(t, n)
 	c := newRawClient(t, n, dir)
 	deadline := time.Now().Add(30 * time.Second)
 	var height int

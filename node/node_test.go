@@ -41,6 +41,21 @@ func devConfig(dir string) Config {
 	}
 }
 
+// runInBackground runs n until the test ends, then stops it and checks
+// that Run returned no error.
+func runInBackground(t testing.TB, n *Node) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- n.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	})
+}
+
 // runUntil runs a node until its chain reaches height, then stops it.
 func runUntil(t *testing.T, n *Node, height uint32) {
 	t.Helper()
@@ -93,15 +108,7 @@ func TestMetricsAndHealth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- n.Run(ctx) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	}()
+	runInBackground(t, n)
 	deadline := time.Now().Add(30 * time.Second)
 	for n.Chain().BestState().Height < 3 {
 		if time.Now().After(deadline) {
