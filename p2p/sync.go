@@ -40,6 +40,10 @@ const (
 	// rateLimitBackoff is how long a peer that answered "rate limited"
 	// gets no requests.
 	rateLimitBackoff = time.Second
+	// lackingRetry is how long a peer that said it lacks bodies is not
+	// asked for them again: a peer still syncing (or still connecting a
+	// burst of gossiped blocks) has them soon.
+	lackingRetry = 2 * time.Second
 	// progressInterval is the least time between two progress lines.
 	progressInterval = 5 * time.Second
 	// syncTick drives the stall checks, the IBD state and the progress log.
@@ -87,8 +91,9 @@ type syncer struct {
 	blockSize int
 	cooldown  map[peer.ID]time.Time
 	// lacking are bodies a peer said it does not have (a peer still
-	// syncing serves up to its own tip), with when to ask it again:
-	// they go to other peers while its other requests carry on.
+	// syncing serves up to its own tip), with when to ask it again
+	// (lackingRetry): they go to other peers meanwhile, and its other
+	// requests carry on.
 	lacking map[peer.ID]map[chain.Hash]time.Time
 	// served are peers that sent us headers: they have a chain past what
 	// their status (sent at connect time) says.
@@ -280,7 +285,7 @@ func (s *syncer) handle(ev syncEvent) {
 	}
 }
 
-// markLacking records that p lacks hashes, until peerCooldown from now,
+// markLacking records that p lacks hashes, until lackingRetry from now,
 // and forgets what it lacked before that has expired.
 func (s *syncer) markLacking(p peer.ID, hashes []chain.Hash) {
 	now := s.n.now()
@@ -295,7 +300,7 @@ func (s *syncer) markLacking(p peer.ID, hashes []chain.Hash) {
 		}
 	}
 	for _, h := range hashes {
-		m[h] = now.Add(peerCooldown)
+		m[h] = now.Add(lackingRetry)
 	}
 }
 
@@ -439,7 +444,12 @@ func (s *syncer) fetchBodies(ctx context.Context, p peer.ID, hashes []chain.Hash
 				ev.err, ev.penalty = perr, scoreInvalid
 				return ev
 			}
-			continue
+			var re chain.RuleError
+			if !errors.As(perr, &re) || re.Err != chain.ErrDuplicateBlock {
+				continue
+			}
+			// Gossip brought it meanwhile: the peer served it all the
+			// same, and must not be left alone for it.
 		}
 		ev.count++
 	}
