@@ -1,7 +1,6 @@
 package p2p_test
 
 import (
-	"bufio"
 	"context"
 	"crypto/sha256"
 	"fmt"
@@ -31,18 +30,19 @@ import (
 // withMetrics serves the node's /metrics and /healthz on a free port.
 func withMetrics(c *node.Config) { c.MetricsAddr = "127.0.0.1:0" }
 
+// metricsLines returns the lines of n's /metrics.
+func metricsLines(t *testing.T, n *testNode) []string {
+	t.Helper()
+	_, body := httpGet(t, n, "/metrics")
+	return strings.Split(body, "\n")
+}
+
 // metric returns the value of one series (name and labels as /metrics
 // prints them) that n serves, 0 when absent.
 func metric(t *testing.T, n *testNode, series string) float64 {
 	t.Helper()
-	resp, err := http.Get("http://" + n.MetricsAddr() + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	sc := bufio.NewScanner(resp.Body)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), series+" "); ok {
+	for _, line := range metricsLines(t, n) {
+		if v, ok := strings.CutPrefix(line, series+" "); ok {
 			f, err := strconv.ParseFloat(v, 64)
 			if err != nil {
 				t.Fatalf("%s: %v", series, err)
@@ -376,20 +376,23 @@ func chainInfo(t *testing.T, n *testNode) rpc.BlockchainInfo {
 	return info
 }
 
-// healthz returns n's /healthz status code and body.
-func healthz(t *testing.T, n *testNode) (int, string) {
+// httpGet returns the status code and body of n's metrics listener at path.
+func httpGet(t *testing.T, n *testNode, path string) (int, string) {
 	t.Helper()
-	resp, err := http.Get("http://" + n.MetricsAddr() + "/healthz")
+	resp, err := http.Get("http://" + n.MetricsAddr() + path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var body strings.Builder
-	if _, err := io.Copy(&body, resp.Body); err != nil {
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return resp.StatusCode, body.String()
+	return resp.StatusCode, string(body)
 }
+
+// healthz returns n's /healthz status code and body.
+func healthz(t *testing.T, n *testNode) (int, string) { return httpGet(t, n, "/healthz") }
 
 // TestSyncHealthAndMetrics: while a node holds headers whose bodies it
 // has not yet got, /healthz says "syncing" (503), and the sync series and
@@ -447,14 +450,8 @@ func TestSyncHealthAndMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := http.Get("http://" + h.MetricsAddr() + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	sc := bufio.NewScanner(resp.Body)
-	for sc.Scan() {
-		name, ok := strings.CutPrefix(sc.Text(), "# TYPE ")
+	for _, line := range metricsLines(t, h) {
+		name, ok := strings.CutPrefix(line, "# TYPE ")
 		if !ok || !strings.HasPrefix(name, "flint_") {
 			continue
 		}

@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,6 +26,7 @@ import (
 	quic "github.com/libp2p/go-libp2p/p2p/transport/quic"
 	"github.com/libp2p/go-libp2p/p2p/transport/tcp"
 	ma "github.com/multiformats/go-multiaddr"
+	manet "github.com/multiformats/go-multiaddr/net"
 	"go.uber.org/fx"
 )
 
@@ -228,27 +230,19 @@ func (e *ListenError) Unwrap() error { return e.Err }
 // listener failed, so the reason is found by binding the address again.
 func unboundAddr(listen []string, bound []ma.Multiaddr) *ListenError {
 	for _, s := range listen {
-		a, err := ma.NewMultiaddr(s)
+		network, addr, err := listenArgs(s)
 		if err != nil {
 			return &ListenError{Addr: s, Err: err}
 		}
-		ip, network, port, ok := splitListenAddr(a)
-		if !ok {
-			continue // not a TCP or QUIC address: the host refused it already
-		}
-		found := false
-		for _, b := range bound {
-			bip, bnetwork, bport, ok := splitListenAddr(b)
-			if ok && bip == ip && bnetwork == network && (port == "0" || bport == port) {
-				found = true
-				break
-			}
-		}
-		if found {
+		host, port, _ := net.SplitHostPort(addr)
+		if slices.ContainsFunc(bound, func(b ma.Multiaddr) bool {
+			bnetwork, baddr, err := manet.DialArgs(b)
+			bhost, bport, _ := net.SplitHostPort(baddr)
+			return err == nil && bnetwork == network && bhost == host && (port == "0" || bport == port)
+		}) {
 			continue
 		}
-		err = bind(network, net.JoinHostPort(ip, port))
-		if err == nil {
+		if err = bind(network, addr); err == nil {
 			err = errors.New("the host did not listen there")
 		}
 		return &ListenError{Addr: s, Err: err}
@@ -260,41 +254,26 @@ func unboundAddr(listen []string, bound []ma.Multiaddr) *ListenError {
 // fixed port that cannot be bound now, nil if there is none.
 func heldAddr(listen []string) *ListenError {
 	for _, s := range listen {
-		a, err := ma.NewMultiaddr(s)
+		network, addr, err := listenArgs(s)
+		if err == nil && !strings.HasSuffix(addr, ":0") {
+			err = bind(network, addr)
+		}
 		if err != nil {
 			return &ListenError{Addr: s, Err: err}
-		}
-		if ip, network, port, ok := splitListenAddr(a); ok && port != "0" {
-			if err := bind(network, net.JoinHostPort(ip, port)); err != nil {
-				return &ListenError{Addr: s, Err: err}
-			}
 		}
 	}
 	return nil
 }
 
-// splitListenAddr returns the IP, Go network ("tcp4", "udp6"…, the family
-// libp2p binds) and port of a /ip4|ip6/…/tcp/… or …/udp/…/quic-v1
-// multiaddr.
-func splitListenAddr(a ma.Multiaddr) (ip, network, port string, ok bool) {
-	family := "4"
-	ip, err := a.ValueForProtocol(ma.P_IP4)
+// listenArgs returns the Go network ("tcp4", "udp6"…, the family libp2p
+// binds) and host:port of a /ip4|ip6/…/tcp/… or …/udp/…/quic-v1 listen
+// address.
+func listenArgs(s string) (network, addr string, err error) {
+	a, err := ma.NewMultiaddr(s)
 	if err != nil {
-		if ip, err = a.ValueForProtocol(ma.P_IP6); err != nil {
-			return "", "", "", false
-		}
-		family = "6"
-		if zone, err := a.ValueForProtocol(ma.P_IP6ZONE); err == nil {
-			ip += "%" + zone
-		}
+		return "", "", err
 	}
-	if port, err := a.ValueForProtocol(ma.P_TCP); err == nil {
-		return ip, "tcp" + family, port, true
-	}
-	if port, err := a.ValueForProtocol(ma.P_UDP); err == nil {
-		return ip, "udp" + family, port, true
-	}
-	return "", "", "", false
+	return manet.DialArgs(a)
 }
 
 // bind binds addr on network ("tcp4", "udp6"…) and releases it at once.

@@ -172,18 +172,6 @@ func (t *peerTable) status(id peer.ID) *Status {
 	return nil
 }
 
-// ids returns the peers in the table: those connected with a status
-// exchange begun.
-func (t *peerTable) ids() []peer.ID {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	out := make([]peer.ID, 0, len(t.peers))
-	for id := range t.peers {
-		out = append(out, id)
-	}
-	return out
-}
-
 // addBytes counts request-protocol bytes sent to and received from a peer.
 func (t *peerTable) addBytes(id peer.ID, sent, recv int) {
 	t.mu.Lock()

@@ -37,8 +37,8 @@ func (n *Node) pingPeer(p peer.ID) {
 	}
 }
 
-// pingPeers pings every peer of the network every pingInterval until ctx
-// ends. A new peer is pinged once its status is known (onStatus).
+// pingPeers pings every connected peer every pingInterval until ctx
+// ends. A new peer is pinged once its status exchange is done (connected).
 func (n *Node) pingPeers(ctx context.Context) {
 	t := time.NewTicker(pingInterval)
 	defer t.Stop()
@@ -48,7 +48,7 @@ func (n *Node) pingPeers(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		for _, p := range n.peers.ids() {
+		for _, p := range n.host.Network().Peers() {
 			n.goRun(func() { n.pingPeer(p) })
 		}
 	}

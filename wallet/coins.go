@@ -206,25 +206,25 @@ func (w *Wallet) applyPendingLocked(ctx context.Context, node Node, tip uint32, 
 			return nil, false, fmt.Errorf("node: %w", err)
 		}
 		if st.Status != TxInMempool {
-			next := SentTx{Confirmed: st.Status == TxConfirmed, Height: st.Height, BlockTime: st.BlockTime, DroppedAt: s.DroppedAt}
-			if !next.Confirmed && (s.Pending || s.Confirmed) {
-				next.DroppedAt = tip
+			confirmed, droppedAt := st.Status == TxConfirmed, s.DroppedAt
+			switch {
+			case confirmed:
+				droppedAt = 0
+			case s.Pending || s.Confirmed:
+				droppedAt = tip // dropped just now
 			}
-			if s.Pending || s.Confirmed != next.Confirmed || s.Height != next.Height || s.BlockTime != next.BlockTime {
+			if s.Pending || s.Confirmed != confirmed || s.Height != st.Height || s.BlockTime != st.BlockTime {
 				changed = true
 				switch {
 				case s.Pending:
-					w.log.Debug("sent transaction left the pending set", "txid", s.TxID, "confirmed", next.Confirmed)
-				case s.Confirmed && !next.Confirmed:
+					w.log.Debug("sent transaction left the pending set", "txid", s.TxID, "confirmed", confirmed)
+				case s.Confirmed && !confirmed:
 					w.log.Debug("a reorganisation took a sent transaction out of the chain", "txid", s.TxID, "height", s.Height)
-				case next.Confirmed:
-					w.log.Debug("a sent transaction was mined in another block", "txid", s.TxID, "height", next.Height)
+				case confirmed:
+					w.log.Debug("a sent transaction was mined in another block", "txid", s.TxID, "height", st.Height)
 				}
 			}
-			s.Pending, s.Confirmed, s.Height, s.BlockTime, s.DroppedAt = false, next.Confirmed, next.Height, next.BlockTime, next.DroppedAt
-			if s.Confirmed {
-				s.DroppedAt = 0
-			}
+			s.Pending, s.Confirmed, s.Height, s.BlockTime, s.DroppedAt = false, confirmed, st.Height, st.BlockTime, droppedAt
 			continue
 		}
 		if !s.Pending {
